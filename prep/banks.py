@@ -1,0 +1,378 @@
+"""Load question banks: YAML checked at the boundary, then frozen dataclasses.
+
+Every problem is reported as `file:line: message`, so a contributor can jump to it.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from .errors import BankError
+
+try:  # libyaml's composer is several times faster; fall back where it is missing.
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+KINDS = ("qa", "cloze", "choice", "behavioural")
+DIFFICULTIES = ("fundamental", "intermediate", "senior")
+CATEGORIES = ("technical", "behavioural")
+ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::(.+?)\}\}", re.S)
+
+# Aliases that would fire on ordinary prose. A name that is also one of these words
+# belongs in `case_sensitive_aliases` or in a longer phrase.
+COMMON_WORDS = frozenset("""
+a about above access action after again against all also always an and any api apis
+application apps are as at available back based be because been before being best
+better between big both build builder building business but by can care change
+class clean client close cloud code come common company complete core could create
+customer customers data day deliver delivery design develop development did do does
+doing done down drive each early easy end engineer engineering ensure even event
+events every experience express fast feature features few find first flow for from
+front full function functions get give go good great grow growth guide hands have
+help high how idea ideas if impact in into is it its just keep key know large last
+lead leader leading learn level life like line live long look made make many market
+may more most move much must need new next no node not now of off on one only open
+or other our out over own part people plan platform play point power problem process
+product products production quality queue queues quick rate react real report rest
+result results right run rust safe scale see service services set share should ship
+simple small so solution some spring stack start state stay step store strong such
+support swift system systems take team teams tech test tested testing than that the
+their them then there these they thing think this those through time to tool tools
+top track trust try two under up us use user users value very want way we well what
+when where which while who will with work working world would write you your
+""".split())
+
+TOPIC_KEYS = {"id", "name", "category", "aliases", "case_sensitive_aliases", "references", "questions"}
+TOPIC_REQUIRED = ("id", "name", "category", "aliases", "references", "questions")
+QUESTION_KEYS = {"id", "kind", "difficulty", "question", "answer", "choices", "star", "follow_ups", "references"}
+QUESTION_REQUIRED = ("id", "kind", "difficulty", "question")
+STAR_KEYS = ("situation", "task", "action", "result")
+
+
+@dataclass(frozen=True)
+class Reference:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Choice:
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class Star:
+    situation: str
+    task: str
+    action: str
+    result: str
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str
+    topic_id: str
+    kind: str
+    difficulty: str
+    question: str
+    answer: str
+    choices: tuple[Choice, ...] = ()
+    star: Star | None = None
+    follow_ups: tuple[str, ...] = ()
+    references: tuple[Reference, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bank:
+    id: str
+    name: str
+    category: str
+    aliases: tuple[str, ...]
+    case_sensitive_aliases: tuple[str, ...]
+    references: tuple[Reference, ...]
+    questions: tuple[Question, ...]
+    path: Path
+
+
+def bundled_banks_dir() -> Path:
+    """The banks shipped with prep: inside the installed package, or the repo checkout."""
+    installed = Path(__file__).parent / "question_banks"
+    return installed if installed.is_dir() else Path(__file__).parent.parent / "question_banks"
+
+
+def bank_files(folders: list[Path]) -> list[Path]:
+    """YAML files in the given folders (or the files themselves), in a stable order."""
+    files: list[Path] = []
+    for folder in folders:
+        if folder.is_file():
+            files.append(folder)
+        elif folder.is_dir():
+            files.extend(sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")]))
+        else:
+            raise BankError([f"{folder}: no such bank file or folder"])
+    return files
+
+
+def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
+    """Bundled banks plus any in `extra_folders`; a bank there replaces a bundled one with its id."""
+    by_id: dict[str, Bank] = {}
+    problems: list[str] = []
+    for path in bank_files([bundled_banks_dir(), *(extra_folders or [])]):
+        try:
+            bank = load_bank(path)
+        except BankError as err:
+            problems.extend(err.problems)
+            continue
+        by_id[bank.id] = bank
+    banks = sorted(by_id.values(), key=lambda bank: bank.id)
+    problems.extend(_duplicate_question_ids(banks))
+    if problems:
+        raise BankError(problems)
+    return banks
+
+
+def lint(paths: list[Path]) -> list[str]:
+    """Every problem in the banks at `paths`, as `file:line: message` lines."""
+    problems: list[str] = []
+    banks: list[Bank] = []
+    for path in bank_files(paths):
+        try:
+            banks.append(load_bank(path))
+        except BankError as err:
+            problems.extend(err.problems)
+    problems.extend(_duplicate_question_ids(banks))
+    return problems
+
+
+def _duplicate_question_ids(banks: list[Bank]) -> list[str]:
+    first_seen: dict[str, Path] = {}
+    problems = []
+    for bank in banks:
+        for question in bank.questions:
+            if question.id in first_seen and first_seen[question.id] != bank.path:
+                problems.append(f"{bank.path}: question id {question.id!r} is also used in {first_seen[question.id]}")
+            first_seen.setdefault(question.id, bank.path)
+    return problems
+
+
+def load_bank(path: Path) -> Bank:
+    """Parse and check one bank file; raise BankError listing every problem."""
+    checker = _Checker(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise BankError([f"{path}:1: not UTF-8 text"]) from None
+    except OSError as err:
+        raise BankError([f"{path}: cannot read: {err.strerror}"]) from None
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(err, "problem", None) or str(err).splitlines()[0]
+        raise BankError([f"{path}:{line}: invalid YAML: {reason}"]) from None
+    if root is None:
+        raise BankError([f"{path}:1: empty file; a bank is a mapping with {', '.join(TOPIC_REQUIRED)}"])
+    bank = checker.bank(root)
+    if checker.problems:
+        raise BankError(checker.problems)
+    assert bank is not None
+    return bank
+
+
+class _Checker:
+    """Walks the YAML node tree, collecting problems with their line numbers."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[str] = []
+
+    def problem(self, node: yaml.Node, message: str) -> None:
+        self.problems.append(f"{self.path}:{node.start_mark.line + 1}: {message}")
+
+    def mapping(self, node: yaml.Node, what: str, allowed: set[str], required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
+        if not isinstance(node, yaml.MappingNode):
+            self.problem(node, f"{what} must be a mapping")
+            return None
+        fields: dict[str, yaml.Node] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            if key not in allowed:
+                self.problem(key_node, f"unknown key {key!r} in {what} (allowed: {', '.join(sorted(allowed))})")
+            elif key in fields:
+                self.problem(key_node, f"duplicate key {key!r} in {what}")
+            else:
+                fields[key] = value_node
+        for key in required:
+            if key not in fields:
+                self.problem(node, f"{what} is missing {key!r}")
+        return fields
+
+    def text(self, node: yaml.Node | None, what: str) -> str:
+        if node is None:
+            return ""
+        if not isinstance(node, yaml.ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+            self.problem(node, f"{what} must be text")
+            return ""
+        value = str(node.value).strip()
+        if not value:
+            self.problem(node, f"{what} is empty")
+        return value
+
+    def sequence(self, node: yaml.Node | None, what: str) -> list[yaml.Node]:
+        if node is None:
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            self.problem(node, f"{what} must be a list")
+            return []
+        return list(node.value)
+
+    def choice_of(self, node: yaml.Node | None, what: str, options: tuple[str, ...]) -> str:
+        value = self.text(node, what)
+        if node is not None and value and value not in options:
+            self.problem(node, f"{what} {value!r} is not one of: {', '.join(options)}")
+        return value
+
+    def references(self, node: yaml.Node | None, what: str) -> tuple[Reference, ...]:
+        references = []
+        for item in self.sequence(node, what):
+            fields = self.mapping(item, f"a reference in {what}", {"title", "url"}, ("title", "url"))
+            if fields is None:
+                continue
+            url = self.text(fields.get("url"), "reference url")
+            if url and not url.startswith(("https://", "http://")):
+                self.problem(fields["url"], f"reference url {url!r} must start with https:// or http://")
+            references.append(Reference(self.text(fields.get("title"), "reference title"), url))
+        return tuple(references)
+
+    def aliases(self, node: yaml.Node | None, what: str, case_sensitive: bool) -> tuple[str, ...]:
+        aliases = []
+        for item in self.sequence(node, what):
+            alias = self.text(item, "an alias")
+            if not alias:
+                continue
+            if not re.search(r"\w", alias):
+                self.problem(item, f"alias {alias!r} has no letters or digits")
+            elif not case_sensitive and alias.lower().rstrip("*") in COMMON_WORDS:
+                self.problem(item, f"alias {alias!r} is a common English word and would fire on ordinary text; "
+                                   "use a longer phrase or case_sensitive_aliases")
+            elif "*" in alias.rstrip("*") or alias.startswith("*"):
+                self.problem(item, f"alias {alias!r}: '*' is only allowed at the end")
+            aliases.append(alias)
+        return tuple(aliases)
+
+    def bank(self, root: yaml.Node) -> Bank | None:
+        fields = self.mapping(root, "the bank", TOPIC_KEYS, TOPIC_REQUIRED)
+        if fields is None:
+            return None
+        bank_id = self.text(fields.get("id"), "id")
+        if bank_id and not ID_PATTERN.match(bank_id):
+            self.problem(fields["id"], f"id {bank_id!r} must be lowercase letters, digits and hyphens")
+        elif bank_id and bank_id != self.path.stem:
+            self.problem(fields["id"], f"id {bank_id!r} must match the file name {self.path.stem!r}")
+        aliases = self.aliases(fields.get("aliases"), "aliases", case_sensitive=False)
+        if "aliases" in fields and not aliases:
+            self.problem(fields["aliases"], "aliases must list at least one way postings name the topic")
+        case_sensitive_aliases = self.aliases(fields.get("case_sensitive_aliases"), "case_sensitive_aliases", case_sensitive=True)
+        references = self.references(fields.get("references"), "the bank's references")
+        if "references" in fields and not references:
+            self.problem(fields["references"], "references must list the primary sources the answers were checked against")
+        question_nodes = self.sequence(fields.get("questions"), "questions")
+        if "questions" in fields and not question_nodes:
+            self.problem(fields["questions"], "questions is empty")
+        seen_ids: set[str] = set()
+        questions = []
+        for node in question_nodes:
+            question = self.question(node, bank_id)
+            if question is None:
+                continue
+            if question.id in seen_ids:
+                self.problem(node, f"duplicate question id {question.id!r}")
+            seen_ids.add(question.id)
+            questions.append(question)
+        return Bank(
+            id=bank_id,
+            name=self.text(fields.get("name"), "name"),
+            category=self.choice_of(fields.get("category"), "category", CATEGORIES),
+            aliases=aliases,
+            case_sensitive_aliases=case_sensitive_aliases,
+            references=references,
+            questions=tuple(questions),
+            path=self.path,
+        )
+
+    def question(self, node: yaml.Node, bank_id: str) -> Question | None:
+        fields = self.mapping(node, "a question", QUESTION_KEYS, QUESTION_REQUIRED)
+        if fields is None:
+            return None
+        question_id = self.text(fields.get("id"), "question id")
+        if question_id and not (ID_PATTERN.match(question_id) and question_id.startswith(f"{bank_id}-")):
+            self.problem(fields["id"], f"question id {question_id!r} must start with {bank_id + '-'!r} "
+                                       "and use lowercase letters, digits and hyphens")
+        what = f"question {question_id or '?'}"
+        kind = self.choice_of(fields.get("kind"), f"{what}: kind", KINDS)
+        difficulty = self.choice_of(fields.get("difficulty"), f"{what}: difficulty", DIFFICULTIES)
+        text = self.text(fields.get("question"), f"{what}: question")
+        if "answer" not in fields and kind != "cloze":
+            self.problem(node, f"{what} is missing 'answer'")
+        answer = self.text(fields.get("answer"), f"{what}: answer")
+        if kind == "choice" and "choices" not in fields:
+            self.problem(node, f"{what} is a choice question without 'choices'")
+        if kind == "behavioural" and "star" not in fields:
+            self.problem(node, f"{what} is behavioural but has no 'star' outline")
+        choices = self.choices(fields.get("choices"), what) if kind == "choice" else ()
+        if kind != "choice" and "choices" in fields:
+            self.problem(fields["choices"], f"{what}: choices are only for kind 'choice'")
+        star = self.star(fields.get("star"), what) if kind == "behavioural" else None
+        if kind != "behavioural" and "star" in fields:
+            self.problem(fields["star"], f"{what}: star is only for kind 'behavioural'")
+        follow_ups = tuple(self.text(item, f"{what}: a follow-up") for item in self.sequence(fields.get("follow_ups"), "follow_ups"))
+        if kind == "behavioural" and not follow_ups:
+            self.problem(node, f"{what}: behavioural questions need follow_ups")
+        if kind == "cloze" and text and not CLOZE_PATTERN.search(text):
+            self.problem(fields["question"], f"{what}: a cloze question needs at least one {{{{c1::...}}}} deletion")
+        return Question(
+            id=question_id,
+            topic_id=bank_id,
+            kind=kind,
+            difficulty=difficulty,
+            question=text,
+            answer=answer,
+            choices=choices,
+            star=star,
+            follow_ups=follow_ups,
+            references=self.references(fields.get("references"), f"{what}: references"),
+        )
+
+    def choices(self, node: yaml.Node | None, what: str) -> tuple[Choice, ...]:
+        if node is None:
+            return ()
+        choices = []
+        for item in self.sequence(node, f"{what}: choices"):
+            fields = self.mapping(item, f"{what}: a choice", {"text", "correct"}, ("text", "correct"))
+            if fields is None:
+                continue
+            correct_node = fields.get("correct")
+            if correct_node is not None and correct_node.tag != "tag:yaml.org,2002:bool":
+                self.problem(correct_node, f"{what}: correct must be true or false")
+            correct = correct_node is not None and str(correct_node.value).lower() in ("true", "yes", "on")
+            choices.append(Choice(self.text(fields.get("text"), f"{what}: choice text"), correct))
+        if not 3 <= len(choices) <= 5:
+            self.problem(node, f"{what}: needs 3 to 5 choices, has {len(choices)}")
+        if sum(choice.correct for choice in choices) != 1:
+            self.problem(node, f"{what}: exactly one choice must have correct: true")
+        return tuple(choices)
+
+    def star(self, node: yaml.Node | None, what: str) -> Star | None:
+        if node is None:
+            return None
+        fields = self.mapping(node, f"{what}: star", set(STAR_KEYS), STAR_KEYS)
+        if fields is None:
+            return None
+        return Star(*(self.text(fields.get(key), f"{what}: star {key}") for key in STAR_KEYS))

@@ -1,0 +1,205 @@
+"""Write the Anki deck with genanki.
+
+Note types are a compatibility surface: Anki only updates notes in place when the
+note type id and its fields are unchanged, so the ids and field lists below are
+frozen (tests/test_deck.py fails if they change). A changed note type must get a
+new id on purpose.
+"""
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import genanki
+
+from .banks import Question, Reference
+from .render import highlight_css, to_html, to_inline_html
+from .select import TopicSelection
+
+ROOT_DECK = "Interview Prep"
+
+COMMON_FIELDS = ["References", "Topic", "Level", "Context", "QuestionId"]
+NOTE_TYPE_FIELDS = {
+    "qa": ["Question", "Answer", "FollowUps", *COMMON_FIELDS],
+    "cloze": ["Text", "Extra", *COMMON_FIELDS],
+    "choice": ["Question", "Choices", "Answer", "Explanation", *COMMON_FIELDS],
+    "behavioural": ["Prompt", "StrongAnswer", "Star", "FollowUps", *COMMON_FIELDS],
+}
+NOTE_TYPE_IDS = {"qa": 1842016501, "cloze": 1842016502, "choice": 1842016503, "behavioural": 1842016504}
+NOTE_TYPE_NAMES = {
+    "qa": "prep: Question & answer",
+    "cloze": "prep: Cloze",
+    "choice": "prep: Multiple choice",
+    "behavioural": "prep: Behavioural prompt",
+}
+
+_HEADER = '<div class="meta">{{Topic}} · {{Level}}</div>'
+_CONTEXT = '{{#Context}}<div class="context">{{Context}}</div>{{/Context}}'
+_REFERENCES = '{{#References}}<div class="refs">{{References}}</div>{{/References}}'
+_FOLLOW_UPS = '{{#FollowUps}}<div class="followups"><div class="label">Follow-ups</div>{{FollowUps}}</div>{{/FollowUps}}'
+_TEMPLATES = {
+    "qa": (
+        f'{_HEADER}<div class="question">{{{{Question}}}}</div>{_CONTEXT}',
+        f'{{{{FrontSide}}}}<hr id="answer"><div class="answer">{{{{Answer}}}}</div>{_FOLLOW_UPS}{_REFERENCES}',
+    ),
+    "cloze": (
+        f'{_HEADER}<div class="question">{{{{cloze:Text}}}}</div>{_CONTEXT}',
+        f'{_HEADER}<div class="question">{{{{cloze:Text}}}}</div>{_CONTEXT}<hr id="answer">'
+        f'{{{{#Extra}}}}<div class="answer">{{{{Extra}}}}</div>{{{{/Extra}}}}{_REFERENCES}',
+    ),
+    "choice": (
+        f'{_HEADER}<div class="question">{{{{Question}}}}</div><div class="choices">{{{{Choices}}}}</div>{_CONTEXT}',
+        f'{{{{FrontSide}}}}<hr id="answer"><div class="answer correct">{{{{Answer}}}}</div>'
+        f'<div class="explanation">{{{{Explanation}}}}</div>{_REFERENCES}',
+    ),
+    "behavioural": (
+        f'{_HEADER}<div class="question">{{{{Prompt}}}}</div>{_CONTEXT}',
+        f'{{{{FrontSide}}}}<hr id="answer"><div class="label">What a strong answer shows</div>'
+        f'<div class="answer">{{{{StrongAnswer}}}}</div><div class="star">{{{{Star}}}}</div>{_FOLLOW_UPS}{_REFERENCES}',
+    ),
+}
+
+_CARD_CSS = """
+.card { font-family: -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  font-size: 18px; line-height: 1.5; text-align: left; color: #1f2328; background: #ffffff;
+  max-width: 42em; margin: 0 auto; padding: 12px 16px; }
+.meta { font-size: 13px; color: #57606a; text-transform: uppercase; letter-spacing: .04em; margin-bottom: 8px; }
+.question { font-size: 20px; font-weight: 600; }
+.question p, .answer p { margin: .4em 0; }
+.context { margin-top: 14px; padding: 6px 10px; border-left: 3px solid #d0d7de; font-size: 14px; color: #57606a; }
+.label { font-size: 13px; font-weight: 600; color: #57606a; text-transform: uppercase; margin-top: 12px; }
+.choices ol { list-style: upper-alpha; padding-left: 1.6em; }
+.choices li { margin: .35em 0; }
+.correct { font-weight: 600; color: #1a7f37; }
+.explanation, .star, .followups { margin-top: 10px; }
+.star dl { margin: 0; } .star dt { font-weight: 600; margin-top: 6px; } .star dd { margin-left: 1em; }
+.refs { margin-top: 14px; font-size: 13px; color: #57606a; }
+.refs a { color: #0969da; }
+code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em;
+  background: #eff1f3; padding: .1em .3em; border-radius: 4px; }
+pre { overflow-x: auto; padding: 10px; border-radius: 6px; font-size: 14px; line-height: 1.4; background: #f6f8fa; }
+pre code { background: none; padding: 0; }
+table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding: 4px 8px; }
+.cloze { font-weight: 700; color: #0969da; }
+hr#answer { border: none; border-top: 1px solid #d0d7de; margin: 14px 0; }
+.nightMode.card, .night_mode .card, .nightMode .card { color: #e6edf3; background: #0d1117; }
+.nightMode .meta, .nightMode .context, .nightMode .label, .nightMode .refs,
+.night_mode .meta, .night_mode .context, .night_mode .label, .night_mode .refs { color: #9198a1; }
+.nightMode .context, .night_mode .context { border-left-color: #3d444d; }
+.nightMode .correct, .night_mode .correct { color: #3fb950; }
+.nightMode .cloze, .night_mode .cloze, .nightMode .refs a, .night_mode .refs a { color: #4493f8; }
+.nightMode code, .night_mode code { background: #262c36; }
+.nightMode pre, .night_mode pre { background: #161b22; }
+@media (max-width: 480px) { .card { font-size: 16px; padding: 8px; } .question { font-size: 18px; } pre { font-size: 12px; } }
+"""
+
+
+@lru_cache(maxsize=None)
+def note_type(kind: str) -> genanki.Model:
+    front, back = _TEMPLATES[kind]
+    return genanki.Model(
+        NOTE_TYPE_IDS[kind],
+        NOTE_TYPE_NAMES[kind],
+        fields=[{"name": name} for name in NOTE_TYPE_FIELDS[kind]],
+        templates=[{"name": "Card", "qfmt": front, "afmt": back}],
+        css=_CARD_CSS + highlight_css(),
+        model_type=genanki.Model.CLOZE if kind == "cloze" else genanki.Model.FRONT_BACK,
+    )
+
+
+def deck_id(name: str) -> int:
+    """Stable deck id from the deck's name (Anki ids are positive 63-bit integers)."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
+
+
+def note_guid(question: Question) -> str:
+    """One question is one note everywhere: across rebuilds and across postings."""
+    return genanki.guid_for("prep", question.id)
+
+
+def deck_name_part(text: str) -> str:
+    """Anki uses `::` to nest decks; a posting name must not create extra levels."""
+    return " ".join(text.replace("::", ":").split())
+
+
+@dataclass(frozen=True)
+class NoteSpec:
+    """A note as it goes into the deck: kept plain so builds can be compared."""
+
+    guid: str
+    kind: str
+    deck: str
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def note_specs(selections: list[TopicSelection], posting_name: str) -> list[NoteSpec]:
+    specs = []
+    for selection in selections:
+        deck = f"{ROOT_DECK}::{deck_name_part(posting_name)}::{deck_name_part(selection.topic.name)}"
+        context = _context_html(posting_name, selection.topic.evidence)
+        for question in selection.questions:
+            specs.append(NoteSpec(
+                guid=note_guid(question),
+                kind=question.kind,
+                deck=deck,
+                fields=_fields(question, selection.topic.name, context),
+                tags=(f"prep::topic::{question.topic_id}", f"prep::level::{question.difficulty}",
+                      f"prep::kind::{question.kind}"),
+            ))
+    return specs
+
+
+def write_deck(specs: list[NoteSpec], path: Path, timestamp: float) -> None:
+    """Write the .apkg; `timestamp` becomes every note's modification time."""
+    decks: dict[str, genanki.Deck] = {}
+    for spec in specs:
+        deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck))
+        deck.add_note(genanki.Note(model=note_type(spec.kind), fields=list(spec.fields),
+                                   tags=list(spec.tags), guid=spec.guid))
+    genanki.Package(list(decks.values())).write_to_file(str(path), timestamp=timestamp)
+
+
+def _context_html(posting_name: str, evidence: tuple[str, ...]) -> str:
+    quote = html.escape(evidence[0]) if evidence else ""
+    return f"Asked for <b>{html.escape(posting_name)}</b>: “{quote}”"
+
+
+def _references_html(references: tuple[Reference, ...]) -> str:
+    return " · ".join(
+        f'<a href="{html.escape(ref.url, quote=True)}">{html.escape(ref.title)}</a>' for ref in references
+    )
+
+
+def _list_html(items: tuple[str, ...], ordered: bool = False) -> str:
+    if not items:
+        return ""
+    tag = "ol" if ordered else "ul"
+    return f"<{tag}>" + "".join(f"<li>{to_inline_html(item)}</li>" for item in items) + f"</{tag}>"
+
+
+def _fields(question: Question, topic_name: str, context: str) -> tuple[str, ...]:
+    common = (_references_html(question.references), html.escape(topic_name),
+              question.difficulty, context, question.id)
+    if question.kind == "qa":
+        return (to_html(question.question), to_html(question.answer), _list_html(question.follow_ups), *common)
+    if question.kind == "cloze":
+        return (to_html(question.question), to_html(question.answer) if question.answer else "", *common)
+    if question.kind == "choice":
+        letters = "ABCDE"
+        correct = next(i for i, choice in enumerate(question.choices) if choice.correct)
+        answer = f"{letters[correct]}. {to_inline_html(question.choices[correct].text)}"
+        choices = _list_html(tuple(choice.text for choice in question.choices), ordered=True)
+        return (to_html(question.question), choices, answer, to_html(question.answer), *common)
+    star = question.star
+    assert star is not None, "the bank loader requires a STAR outline on behavioural questions"
+    star_html = "<dl>" + "".join(
+        f"<dt>{label}</dt><dd>{to_inline_html(text)}</dd>"
+        for label, text in (("Situation", star.situation), ("Task", star.task),
+                            ("Action", star.action), ("Result", star.result))
+    ) + "</dl>"
+    return (to_html(question.question), to_html(question.answer), star_html,
+            _list_html(question.follow_ups), *common)

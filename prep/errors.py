@@ -1,0 +1,23 @@
+"""Errors a user can cause; the CLI turns them into one-line messages."""
+from __future__ import annotations
+
+
+class PrepError(Exception):
+    """A problem with the user's input or environment, not a bug in prep."""
+
+
+class PostingError(PrepError):
+    """The posting could not be read or understood."""
+
+
+class OutputError(PrepError):
+    """The output could not be written."""
+
+
+class BankError(PrepError):
+    """A question bank is malformed; carries every problem found as file:line: message."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        summary = problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems; run `prep banks lint`)"
+        super().__init__(summary)

@@ -1,0 +1,333 @@
+"""Read a job posting (file, stdin or URL) into clean lines tagged with their section.
+
+Real postings arrive as text with inline HTML, whole web pages, or pasted text wrapped
+in job-board chrome. The reader keeps one requirement per line, knows which section
+each line sits in (requirements weigh more than the company blurb; benefits and
+job-board text weigh nothing), and guesses the role title and company.
+"""
+from __future__ import annotations
+
+import codecs
+import re
+import sys
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import BinaryIO
+
+from .errors import PostingError
+
+MAX_POSTING_BYTES = 16 * 1024 * 1024
+URL_TIMEOUT_SECONDS = 15
+POSTING_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", "")
+
+# Section kinds, and how much a topic mentioned there counts.
+SECTION_WEIGHTS = {
+    "title": 1.5,
+    "responsibilities": 1.0,
+    "requirements": 1.0,
+    "description": 0.8,
+    "nice_to_have": 0.6,
+    "about": 0.3,
+    "benefits": 0.0,
+    "application": 0.0,
+    "boilerplate": 0.0,
+}
+JOB_SECTIONS = ("responsibilities", "requirements", "description", "nice_to_have")
+
+# Heading vocabulary, checked in this order; the first kind whose pattern matches wins.
+_HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (kind, re.compile(pattern, re.I))
+    for kind, pattern in (
+        ("boilerplate", r"related jobs|similar jobs|other (?:jobs|openings)|interview tips|job alerts?|"
+                        r"salary range|work culture|before the interview|during the interview|additional tips|"
+                        r"final thoughts?|share this job|report this job|jobs? trends|career growth guide|"
+                        r"looking for .+ job\b|improve my chances|people also|recommended jobs|"
+                        r"похожие вакансии|ähnliche jobs"),
+        ("nice_to_have", r"nice[ -]to[ -]have|bonus|a plus|good to have|preferred|desirable|would be great|"
+                         r"extra credit|wünschenswert|von vorteil|plus(?:punkte)?\b|будет плюсом|"
+                         r"un plus|deseable"),
+        ("benefits", r"benefits?|perks|what we offer|we offer|^why\b|what'?s in it for you|compensation|"
+                     r"what you get|wir bieten|was wir bieten|deine vorteile|мы предлагаем|условия|"
+                     r"nous offrons|ofrecemos|avantages"),
+        ("application", r"how to apply|apply now|equal opportunit|interested in this job|ready to apply|"
+                        r"privacy|diversity|bewerb|next steps|hiring process|recruitment process"),
+        ("requirements", r"requirements?|qualifications?|what you bring|what we'?re looking for|"
+                         r"what we are looking for|who you are|your profile|your story|must[ -]have|"
+                         r"skills|about you|you have|you bring|what you('ll)? need|competenc|experience|"
+                         r"profil|anforderungen|was du mitbringst|qualifikation|требования|"
+                         r"ожидаем|мы ждем|votre profil|requisitos"),
+        ("responsibilities", r"responsibilit|what you('ll| will)? do|what you('ll| will) be doing|your mission|"
+                             r"your role|about the role|the role|duties|your tasks|day[ -]to[ -]day|"
+                             r"you('ll| will) do|aufgaben|обязанности|предстоит|vos missions|"
+                             r"responsabilidades|mission"),
+        ("about", r"about us|about the company|who we are|meet the team|our team|company|our story|"
+                  r"über uns|о компании|о нас|qui sommes"),
+        ("description", r"job description|description|overview|summary|job details|role details|"
+                        r"stellenbeschreibung|описание"),
+    )
+)
+
+_ROLE_WORDS = re.compile(
+    r"\b(engineer|developer|architect|programmer|scientist|analyst|sre|devops|consultant|specialist|"
+    r"administrator|tech ?lead|team lead|lead|head of|cto|vp|director|manager|entwickler\w*|ingenieur\w*|"
+    r"разработчик\w*|инженер\w*|développeur|desarrollador)\b", re.I)
+_GENDER_TAG = re.compile(r"\s*\((?:[fmwdx]\s*/\s*)+[fmwdx]\)|\s*\((?:all genders?|any gender)\)", re.I)
+_BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
+_INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
+_SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_FULL_PAGE = re.compile(r"<(?:!doctype|html|body|head)\b", re.I)
+_ANY_TAG = re.compile(r"</?(?:p|div|li|ul|ol|h[1-6]|br|span|strong|b|em|i|a|section|table|tr|td)\b[^>]*>", re.I)
+_COMPANY_PATTERNS = (
+    re.compile(r"^(?:company|employer|unternehmen|компания)\s*:\s*(?P<name>[^,;|]{2,60})$", re.I),
+    re.compile(r"\b(?:position|role|job|opening|vacancy) at (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3})"),
+    re.compile(r"\b(?:[Ww]e[’']re|[Ww]e are) (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})\s*(?:[—–,-]|\ba\b|\bis\b)"),
+    re.compile(r"^At (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2}), "),
+    re.compile(r"\b[Jj]oin (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})(?: as\b| and\b|[.!,])"),
+    re.compile(r"^(?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3}) (?:is )?hiring\b"),
+)
+_NOT_COMPANY = {"We", "You", "Our", "The", "This", "A", "An", "Us", "It", "Senior", "Remote"}
+
+
+@dataclass(frozen=True)
+class PostingLine:
+    text: str
+    section: str
+
+    @property
+    def weight(self) -> float:
+        return SECTION_WEIGHTS[self.section]
+
+
+@dataclass(frozen=True)
+class Posting:
+    source: str
+    title: str | None
+    company: str | None
+    lines: tuple[PostingLine, ...]
+
+    @property
+    def display_name(self) -> str:
+        """`Company — Role`, or whichever part is known, or the file's name."""
+        parts = [part for part in (self.company, self.title) if part]
+        return " — ".join(parts) if parts else _source_stem(self.source)
+
+
+def read_posting(source: str, stdin: BinaryIO | None = None) -> Posting:
+    """Read a posting from a path, `-` (stdin) or an http(s) URL."""
+    raw = _read_bytes(source, stdin)
+    return parse_posting(decode(raw), source)
+
+
+def parse_posting(text: str, source: str = "<text>") -> Posting:
+    """Turn posting text (plain, Markdown or HTML) into section-tagged lines."""
+    raw_lines, page_title = _text_lines(text)
+    lines = _assign_sections(raw_lines)
+    if not any(line.text for line in lines):
+        raise PostingError(f"{source}: the posting has no readable text")
+    company = _detect_company(lines)
+    title = _detect_title(lines, page_title)
+    if title and company and title.startswith(company + " "):
+        title = title[len(company) + 1:]  # job boards prefix the company: "On Senior Backend Engineer"
+    return Posting(source=source, title=title, company=company, lines=tuple(lines))
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Windows-1252, else Latin-1."""
+    if not raw.strip():
+        raise PostingError("the posting is empty")
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return raw.decode("utf-16")
+    sample = raw[:65536]
+    if b"\x00" in sample or _binary_ratio(sample) > 0.1:
+        raise PostingError("the posting looks like a binary file; save it as text, Markdown or HTML")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        try:
+            text = raw.decode("cp1252")
+        except UnicodeDecodeError:
+            text = raw.decode("latin-1")
+    if "Ã" in text or "â€" in text or "Â" in text:
+        import ftfy  # only pasted text that went through a wrong encoding pays for the import
+
+        text = ftfy.fix_text(text)
+    return text
+
+
+def _binary_ratio(sample: bytes) -> float:
+    control = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
+    return control / max(len(sample), 1)
+
+
+def _read_bytes(source: str, stdin: BinaryIO | None) -> bytes:
+    if source == "-":
+        stream = stdin if stdin is not None else sys.stdin.buffer
+        raw = stream.read(MAX_POSTING_BYTES + 1)
+    elif re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
+        raw = _fetch(source)
+    else:
+        path = Path(source)
+        if path.is_dir():
+            raise PostingError(f"{source} is a folder; give a posting file (.txt, .md or .html)")
+        if not path.exists():
+            raise PostingError(f"{source}: no such file")
+        try:
+            with path.open("rb") as handle:
+                raw = handle.read(MAX_POSTING_BYTES + 1)
+        except OSError as err:
+            raise PostingError(f"{source}: cannot read: {err.strerror}") from None
+    if len(raw) > MAX_POSTING_BYTES:
+        raise PostingError(f"{source}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; "
+                           "save only the posting's text")
+    return raw
+
+
+def _fetch(url: str) -> bytes:
+    if not url.lower().startswith(("http://", "https://")):
+        raise PostingError(f"{url}: only http:// and https:// URLs can be fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "prep (interview preparation)"})
+    try:
+        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:
+            return response.read(MAX_POSTING_BYTES + 1)
+    except urllib.error.HTTPError as err:
+        raise PostingError(f"{url}: the server answered {err.code} {err.reason}; save the page and pass the file") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as err:
+        reason = getattr(err, "reason", err)
+        raise PostingError(f"{url}: cannot fetch ({reason}); check the address or save the page and pass the file") from None
+
+
+class _HtmlText(HTMLParser):
+    """Collects text with one line per block element; list items become bullets."""
+
+    BLOCKS = {"p", "div", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "table", "section",
+              "article", "header", "footer", "hr", "dd", "dt", "blockquote", "pre", "main", "aside", "nav", "form"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+
+    def __init__(self, keep_newlines: bool):
+        super().__init__(convert_charrefs=True)
+        self.keep_newlines = keep_newlines
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.in_title = False
+        self.page_title = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "title":
+            self.in_title = True
+        elif tag in self.SKIP:
+            self.skipping += 1
+        elif tag == "li":
+            self.parts.append("\n• ")
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+        elif tag in self.SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS or tag == "li":
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.page_title += data
+        elif not self.skipping:
+            self.parts.append(data if self.keep_newlines else re.sub(r"\s+", " ", data))
+
+
+def _text_lines(text: str) -> tuple[list[str], str | None]:
+    page_title = None
+    if _FULL_PAGE.search(text) or _ANY_TAG.search(text):
+        parser = _HtmlText(keep_newlines=not _FULL_PAGE.search(text))
+        parser.feed(text)
+        parser.close()
+        text = "".join(parser.parts)
+        page_title = " ".join(parser.page_title.split()) or None
+    lines = []
+    for raw_line in text.splitlines():
+        raw_line = _CONTROL.sub(" ", raw_line)
+        if _SOURCE_LINE.match(raw_line.strip()):
+            continue
+        # Bullets run together on one line ("Key Responsibilities• a• b") become lines.
+        for piece in _INLINE_BULLETS.split(raw_line):
+            piece = _BULLET.sub("", " ".join(piece.split()))
+            piece = re.sub(r"^#{1,6}\s+", "", piece)  # Markdown headings
+            piece = re.sub(r"\*\*|__", "", piece)
+            if piece:
+                lines.append(piece)
+    return lines, page_title
+
+
+def heading_kind(line: str) -> str | None:
+    """The section a heading-like line opens, or None if it is not a known heading."""
+    line = line.replace("’", "'")
+    words = line.rstrip(":?!.").split()
+    if not words or len(words) > 12:
+        return None
+    looks_like_heading = line.endswith((":", "?")) or len(words) <= 6 and not line.endswith(".")
+    if not looks_like_heading:
+        return None
+    for kind, pattern in _HEADING_PATTERNS:
+        if pattern.search(line):
+            return kind
+    return None
+
+
+def _assign_sections(raw_lines: list[str]) -> list[PostingLine]:
+    section = "description"
+    lines = []
+    for text in raw_lines:
+        kind = heading_kind(text)
+        if kind is not None:
+            if section not in ("boilerplate", "application"):
+                section = kind
+            # Past the posting (related jobs, SEO text) only a short, real section
+            # heading brings us back; long question-like headings there do not.
+            elif kind in JOB_SECTIONS and len(text.split()) <= 5 or kind == "boilerplate":
+                section = kind
+        lines.append(PostingLine(text=text, section=section))
+    return lines
+
+
+def _detect_title(lines: list[PostingLine], page_title: str | None) -> str | None:
+    candidates = [page_title] if page_title else []
+    candidates += [line.text for line in lines[:20]]
+    for candidate in candidates:
+        cleaned = _clean_title(candidate)
+        if cleaned and _ROLE_WORDS.search(cleaned) and len(cleaned.split()) <= 10 and not cleaned.endswith("."):
+            return cleaned
+    return None
+
+
+def _clean_title(text: str) -> str:
+    text = _GENDER_TAG.sub("", text)
+    # Job-board decorations after the role: "… Job Opening In Berlin – Now Hiring", "| Company".
+    text = re.split(r"\s+(?:job opening|job in|jobs? at|now hiring)\b|\s+\|\s+", text, flags=re.I)[0]
+    return text.strip(" -–—:/|")
+
+
+def _detect_company(lines: list[PostingLine]) -> str | None:
+    texts = [line.text for line in lines if line.section not in ("boilerplate",)]
+    for pattern in _COMPANY_PATTERNS:
+        for text in texts:
+            match = pattern.search(text)
+            if match:
+                name = match.group("name").strip(" .,-–—")
+                if name and name.split()[0] not in _NOT_COMPANY:
+                    return name
+    return None
+
+
+def _source_stem(source: str) -> str:
+    if source == "-":
+        return "posting"
+    return Path(source.rstrip("/").split("?")[0]).stem or "posting"

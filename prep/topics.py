@@ -1,0 +1,146 @@
+"""Find the topics a posting asks for: bank aliases matched line by line.
+
+Each match keeps its posting line as evidence; a topic's score is the sum of its
+evidence lines' section weights, so a must-have requirement counts more than the
+company blurb, and benefits or job-board text count for nothing.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from .banks import Bank
+from .posting import Posting
+
+MIN_SCORE = 0.5  # below this (one mention in the company blurb) a topic is noise
+UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
+
+# Words that look technical (acronyms, CamelCase, C#, .NET, CI/CD) but name no skill.
+_TERM = re.compile(r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
+                   r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?![\w])")
+_NOT_TERMS = frozenset("""
+I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
+CEO CTO VP QA KPI KPIs OKR OKRs FTE B2B B2C SaaS PhD BSc MSc BS MS MBA UTC CET EST PST
+English German French Spanish Russian Europe European Berlin London Remote Monday Friday
+Strong Solid Deep Proven Experience Experienced Familiar Familiarity Knowledge Understanding
+Ability Excellent Good Great Hands Bachelor Master Degree Senior Junior Lead Engineer
+Engineers Engineering Developer Developers Backend Frontend Build Design Develop Own
+Work Ensure Collaborate Partner Support Contribute Drive Implement Participate Influence
+Impact Actively Skilled Plus Nice Bonus Must Years Year Team Teams Product Products
+""".split())
+
+
+@dataclass(frozen=True)
+class TopicMatch:
+    bank: Bank
+    score: float
+    evidence: tuple[str, ...]
+
+    @property
+    def id(self) -> str:
+        return self.bank.id
+
+    @property
+    def name(self) -> str:
+        return self.bank.name
+
+
+@dataclass(frozen=True)
+class TopicReport:
+    posting: Posting
+    topics: tuple[TopicMatch, ...]
+    uncovered: tuple[str, ...]
+
+    def to_json(self) -> dict:
+        """The documented `prep topics --json` shape."""
+        return {
+            "title": self.posting.title,
+            "company": self.posting.company,
+            "topics": [
+                {"id": match.id, "name": match.name, "score": match.score, "evidence": list(match.evidence)}
+                for match in self.topics
+            ],
+            "uncovered": list(self.uncovered),
+        }
+
+
+def alias_pattern(alias: str) -> str:
+    """Regex for one alias: word-bounded, space/hyphen-flexible, `*` for word endings."""
+    open_ended = alias.endswith("*")
+    words = re.split(r"[\s\-]+", alias.rstrip("*").strip())
+    body = r"[\s\-]?".join(re.escape(word) for word in words if word)
+    ending = r"\w*" if open_ended else ""
+    return rf"(?<!\w){body}{ending}(?!\w)"
+
+
+@lru_cache(maxsize=None)
+def _bank_patterns(aliases: tuple[str, ...], case_sensitive_aliases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
+    patterns = []
+    # Longest alias first, so the match spans as much of the posting's phrase as it can.
+    if aliases:
+        patterns.append(re.compile("|".join(alias_pattern(a) for a in sorted(aliases, key=len, reverse=True)), re.I))
+    if case_sensitive_aliases:
+        patterns.append(re.compile("|".join(alias_pattern(a) for a in sorted(case_sensitive_aliases, key=len, reverse=True))))
+    return tuple(patterns)
+
+
+def find_spans(text: str, banks: list[Bank]) -> list[tuple[int, int, Bank]]:
+    """Alias matches in one line; a match inside a longer match of another topic is dropped
+    (so "Postgre SQL" is PostgreSQL, not also SQL)."""
+    spans = [
+        (match.start(), match.end(), bank)
+        for bank in banks
+        for pattern in _bank_patterns(bank.aliases, bank.case_sensitive_aliases)
+        for match in pattern.finditer(text)
+    ]
+    return [
+        (start, end, bank)
+        for start, end, bank in spans
+        if not any(
+            other is not bank and other_start <= start and end <= other_end and other_end - other_start > end - start
+            for other_start, other_end, other in spans
+        )
+    ]
+
+
+def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
+    """Score every bank against the posting; topics strongest first."""
+    scores: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+    uncovered: list[str] = []
+    seen_lines: set[str] = set()
+    by_id = {bank.id: bank for bank in banks}
+    for line in posting.lines:
+        weight = line.weight * (1.5 if line.text == posting.title else 1.0)
+        if weight == 0 or line.text in seen_lines:
+            continue
+        seen_lines.add(line.text)
+        spans = find_spans(line.text, banks)
+        for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
+            scores[bank_id] = scores.get(bank_id, 0.0) + weight
+            evidence.setdefault(bank_id, []).append(line.text)
+        if line.section in UNCOVERED_SECTIONS and _uncovered_terms(line.text, spans):
+            uncovered.append(line.text)
+    topics = [
+        TopicMatch(by_id[bank_id], round(score, 2), tuple(evidence[bank_id]))
+        for bank_id, score in scores.items()
+        if score >= MIN_SCORE
+    ]
+    topics.sort(key=lambda match: (-match.score, match.id))
+    return TopicReport(posting=posting, topics=tuple(topics), uncovered=tuple(uncovered))
+
+
+def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]]) -> list[str]:
+    """Technical-looking words in a line that no alias match covers."""
+    terms = []
+    for match in _TERM.finditer(text):
+        term = match.group()
+        if term in _NOT_TERMS or any(start <= match.start() < end for start, end, _ in spans):
+            continue
+        # A capitalised word opening the line or a sentence is just grammar.
+        before = text[:match.start()].rstrip()
+        if term[0].isupper() and term[1:].islower() and (not before or before[-1] in ".:!?;(-–—"):
+            continue
+        terms.append(term)
+    return terms
