@@ -181,9 +181,14 @@ def load_bank(path: Path) -> Bank:
         raise BankError([f"{path}:1: empty file; a bank is a mapping with {', '.join(TOPIC_REQUIRED)}"])
     bank = checker.bank(root)
     if checker.problems:
-        raise BankError(checker.problems)
+        raise BankError(sorted(checker.problems, key=_line_number))
     assert bank is not None
     return bank
+
+
+def _line_number(problem: str) -> int:
+    match = re.search(r":(\d+): ", problem)
+    return int(match.group(1)) if match else 0
 
 
 class _Checker:

@@ -36,7 +36,10 @@ class BuildResult:
 
 def slugify(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")[:60].strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    if len(slug) > 60:  # cut at a word boundary, not mid-word
+        slug = slug[:61].rsplit("-", 1)[0]
+    return slug
 
 
 def merge_postings(postings: list[Posting]) -> Posting:
@@ -72,10 +75,11 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
     note_hashes = {spec.guid: _spec_hash(spec) for spec in specs}
     # Anki updates a note only when the incoming modification time is newer: keep the
     # old time while nothing changed (identical output), take a new one when anything did.
-    if manifest.get("notes") == note_hashes and isinstance(manifest.get("timestamp"), (int, float)):
-        timestamp = float(manifest["timestamp"])
-    else:
-        timestamp = float(int(time.time()))
+    previous = manifest.get("timestamp") if isinstance(manifest.get("timestamp"), (int, float)) else None
+    if previous is not None and manifest.get("notes") == note_hashes:
+        timestamp = float(previous)
+    else:  # strictly newer, even for two builds within one second
+        timestamp = float(max(int(time.time()), int(previous or 0) + 1))
     guide = render_guide(report, selections, display_name, deck_file=deck_path.name)
     atomic_write(deck_path, lambda tmp: write_deck(specs, tmp, timestamp))
     atomic_write(guide_path, lambda tmp: tmp.write_text(guide, encoding="utf-8"))

@@ -30,7 +30,7 @@ def _load_banks(bank_folders: tuple[Path, ...]):
 
 def _read(source: str):
     try:
-        return read_posting(source, click.get_binary_stream("stdin"))
+        return read_posting(source)
     except PrepError as err:
         raise click.ClickException(str(err)) from None
 

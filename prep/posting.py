@@ -10,6 +10,7 @@ from __future__ import annotations
 import codecs
 import re
 import sys
+import unicodedata
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -79,6 +80,7 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
 _INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
 _SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u00ad": None})
 _FULL_PAGE = re.compile(r"<(?:!doctype|html|body|head)\b", re.I)
 _ANY_TAG = re.compile(r"</?(?:p|div|li|ul|ol|h[1-6]|br|span|strong|b|em|i|a|section|table|tr|td)\b[^>]*>", re.I)
 _COMPANY_PATTERNS = (
@@ -96,6 +98,7 @@ _NOT_COMPANY = {"We", "You", "Our", "The", "This", "A", "An", "Us", "It", "Senio
 class PostingLine:
     text: str
     section: str
+    heading: bool = False
 
     @property
     def weight(self) -> float:
@@ -126,7 +129,7 @@ def parse_posting(text: str, source: str = "<text>") -> Posting:
     """Turn posting text (plain, Markdown or HTML) into section-tagged lines."""
     raw_lines, page_title = _text_lines(text)
     lines = _assign_sections(raw_lines)
-    if not any(line.text for line in lines):
+    if not lines:
         raise PostingError(f"{source}: the posting has no readable text")
     company = _detect_company(lines)
     title = _detect_title(lines, page_title)
@@ -244,7 +247,7 @@ class _HtmlText(HTMLParser):
             self.parts.append(data if self.keep_newlines else re.sub(r"\s+", " ", data))
 
 
-def _text_lines(text: str) -> tuple[list[str], str | None]:
+def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
     page_title = None
     if _FULL_PAGE.search(text) or _ANY_TAG.search(text):
         parser = _HtmlText(keep_newlines=not _FULL_PAGE.search(text))
@@ -252,18 +255,23 @@ def _text_lines(text: str) -> tuple[list[str], str | None]:
         parser.close()
         text = "".join(parser.parts)
         page_title = " ".join(parser.page_title.split()) or None
-    lines = []
+    # NFKC folds compatibility forms (no-break spaces, full-width letters); Unicode
+    # hyphens become ASCII so "event‑driven" matches like "event-driven".
+    text = unicodedata.normalize("NFKC", text).translate(_HYPHENS)
+    lines: list[tuple[str, bool]] = []
     for raw_line in text.splitlines():
         raw_line = _CONTROL.sub(" ", raw_line)
         if _SOURCE_LINE.match(raw_line.strip()):
             continue
         # Bullets run together on one line ("Key Responsibilities• a• b") become lines.
-        for piece in _INLINE_BULLETS.split(raw_line):
-            piece = _BULLET.sub("", " ".join(piece.split()))
+        for index, piece in enumerate(_INLINE_BULLETS.split(raw_line)):
+            piece = " ".join(piece.split())
+            is_item = index > 0 or bool(_BULLET.match(piece))
+            piece = _BULLET.sub("", piece)
             piece = re.sub(r"^#{1,6}\s+", "", piece)  # Markdown headings
             piece = re.sub(r"\*\*|__", "", piece)
             if piece:
-                lines.append(piece)
+                lines.append((piece, is_item))
     return lines, page_title
 
 
@@ -282,11 +290,12 @@ def heading_kind(line: str) -> str | None:
     return None
 
 
-def _assign_sections(raw_lines: list[str]) -> list[PostingLine]:
+def _assign_sections(raw_lines: list[tuple[str, bool]]) -> list[PostingLine]:
     section = "description"
     lines = []
-    for text in raw_lines:
-        kind = heading_kind(text)
+    for text, is_item in raw_lines:
+        # A list item is content, unless it is a lone heading such as "• Requirements:".
+        kind = heading_kind(text) if not is_item or text.endswith(":") else None
         if kind is not None:
             if section not in ("boilerplate", "application"):
                 section = kind
@@ -294,7 +303,7 @@ def _assign_sections(raw_lines: list[str]) -> list[PostingLine]:
             # heading brings us back; long question-like headings there do not.
             elif kind in JOB_SECTIONS and len(text.split()) <= 5 or kind == "boilerplate":
                 section = kind
-        lines.append(PostingLine(text=text, section=section))
+        lines.append(PostingLine(text=text, section=section, heading=kind is not None))
     return lines
 
 

@@ -11,16 +11,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .banks import Bank
-from .posting import Posting
+from .posting import SECTION_WEIGHTS, Posting
 
 MIN_SCORE = 0.5  # below this (one mention in the company blurb) a topic is noise
 UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
 
 # Words that look technical (acronyms, CamelCase, C#, .NET, CI/CD) but name no skill.
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
-                   r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?![\w])")
+                   r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)")
 _NOT_TERMS = frozenset("""
-I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
+API APIs SDK SDKs UI UX I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
 CEO CTO VP QA KPI KPIs OKR OKRs FTE B2B B2C SaaS PhD BSc MSc BS MS MBA UTC CET EST PST
 English German French Spanish Russian Europe European Berlin London Remote Monday Friday
 Strong Solid Deep Proven Experience Experienced Familiar Familiarity Knowledge Understanding
@@ -111,8 +111,9 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     uncovered: list[str] = []
     seen_lines: set[str] = set()
     by_id = {bank.id: bank for bank in banks}
+    title_line = next((line.text for line in posting.lines if posting.title and posting.title in line.text), None)
     for line in posting.lines:
-        weight = line.weight * (1.5 if line.text == posting.title else 1.0)
+        weight = SECTION_WEIGHTS["title"] if line.text == title_line else line.weight
         if weight == 0 or line.text in seen_lines:
             continue
         seen_lines.add(line.text)
@@ -120,7 +121,7 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
         for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)
-        if line.section in UNCOVERED_SECTIONS and _uncovered_terms(line.text, spans):
+        if line.section in UNCOVERED_SECTIONS and not line.heading and _uncovered_terms(line.text, spans, posting.company):
             uncovered.append(line.text)
     topics = [
         TopicMatch(by_id[bank_id], round(score, 2), tuple(evidence[bank_id]))
@@ -131,16 +132,24 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     return TopicReport(posting=posting, topics=tuple(topics), uncovered=tuple(uncovered))
 
 
-def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]]) -> list[str]:
+def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str | None) -> list[str]:
     """Technical-looking words in a line that no alias match covers."""
+    if text.endswith(":") or len(text.split()) < 4:
+        return []  # headings name sections, not skills
+    lead_in = re.match(r"^[^:.!?]{1,60}:\s+", text)  # "Deep Tech Skills: TypeScript, …"
+    offset = lead_in.end() if lead_in else 0
+    words = re.findall(r"[A-Za-z][\w'’]*", text[offset:])
+    title_case = all(word[0].isupper() for word in words if len(word) > 3)
     terms = []
     for match in _TERM.finditer(text):
         term = match.group()
-        if term in _NOT_TERMS or any(start <= match.start() < end for start, end, _ in spans):
+        if match.start() < offset or term in _NOT_TERMS or (company and term in company.split()) or any(start <= match.start() < end for start, end, _ in spans):
             continue
-        # A capitalised word opening the line or a sentence is just grammar.
-        before = text[:match.start()].rstrip()
-        if term[0].isupper() and term[1:].islower() and (not before or before[-1] in ".:!?;(-–—"):
-            continue
+        if term[0].isupper() and term[1:].islower():
+            # A plain capitalised word counts only mid-sentence in ordinary prose
+            # ("tools (Terraform)"), not at a sentence start or in Title Case.
+            before = text[:match.start()].rstrip()
+            if title_case or not before or before[-1] in ".:!?;-–—" or before.endswith(("’s", "'s")):
+                continue
         terms.append(term)
     return terms

@@ -1,0 +1,152 @@
+"""Every command through CliRunner: happy paths, documented help, and clean errors."""
+from __future__ import annotations
+
+import json
+import os
+import re
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from prep.cli import main
+
+from .conftest import EXAMPLE_POSTING, ROOT
+
+
+def run(*args: str, input: str | bytes | None = None):
+    return CliRunner().invoke(main, list(args), input=input)
+
+
+def all_commands(group: click.Group, prefix: str = "") -> list[tuple[str, click.Command]]:
+    commands = []
+    for name, command in group.commands.items():
+        commands.append((f"{prefix}{name}", command))
+        if isinstance(command, click.Group):
+            commands += all_commands(command, f"{prefix}{name} ")
+    return commands
+
+
+@pytest.mark.parametrize("name, command", all_commands(main))
+def test_every_command_has_help_and_is_in_the_readme(name, command):
+    result = run(*name.split(), "--help")
+    assert result.exit_code == 0
+    assert command.help and len(command.help.strip()) > 20
+    if not isinstance(command, click.Group):
+        assert "Example:" in command.help, name
+    assert f"prep {name}" in (ROOT / "README.md").read_text(), name
+
+
+def test_build_writes_deck_and_guide_and_prints_a_summary(tmp_path):
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(tmp_path))
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "northwind-logistics-senior-backend-engineer-payments"
+    deck = folder / f"{folder.name}.apkg"
+    guide = folder / f"{folder.name}-guide.md"
+    assert deck.stat().st_size > 0 and guide.stat().st_size > 0
+    assert "title: Senior Backend Engineer – Payments Platform" in result.output
+    assert "company: Northwind Logistics" in result.output
+    assert re.search(r"Apache Kafka \(\d+ cards\)", result.output)
+    assert f"wrote {deck}" in result.output and f"wrote {guide}" in result.output
+    assert not list(folder.glob(".*.tmp"))
+
+
+def test_build_reads_stdin_and_honours_name_level_and_max(tmp_path):
+    text = EXAMPLE_POSTING.read_text()
+    result = run("build", "-", "--out", str(tmp_path), "--name", "Acme Staff", "--level", "senior",
+                 "--max-per-topic", "2", input=text)
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "acme-staff" / "acme-staff.apkg").exists()
+    counts = [int(n) for n in re.findall(r"\((\d+) cards\)", result.output)]
+    assert counts and max(counts) <= 2
+    guide = (tmp_path / "acme-staff" / "acme-staff-guide.md").read_text()
+    assert "· fundamental ·" not in guide and "· senior ·" in guide
+
+
+def test_build_several_postings_and_merge(tmp_path, write):
+    other = write("other.txt", "Data Engineer at Foo\nRequirements\n- Apache Kafka and PostgreSQL\n")
+    separate = run("build", str(EXAMPLE_POSTING), str(other), "--out", str(tmp_path / "separate"))
+    assert separate.exit_code == 0, separate.output
+    assert len(list((tmp_path / "separate").glob("*/*.apkg"))) == 2
+    merged = run("build", str(EXAMPLE_POSTING), str(other), "--merge", "--name", "Both", "--out", str(tmp_path / "merged"))
+    assert merged.exit_code == 0, merged.output
+    assert [p.name for p in (tmp_path / "merged").glob("*/*.apkg")] == ["both.apkg"]
+
+
+def test_topics_json_is_the_documented_contract():
+    result = run("topics", str(EXAMPLE_POSTING), "--json")
+    assert result.exit_code == 0
+    report = json.loads(result.output)
+    assert set(report) == {"title", "company", "topics", "uncovered"}
+    ids = [topic["id"] for topic in report["topics"]]
+    assert {"kafka", "postgresql", "oauth2", "system-design", "mentoring"} <= set(ids)
+    scores = [topic["score"] for topic in report["topics"]]
+    assert scores == sorted(scores, reverse=True)
+    assert all(topic["evidence"] for topic in report["topics"])
+
+
+def test_topics_text_output_shows_evidence():
+    result = run("topics", str(EXAMPLE_POSTING))
+    assert result.exit_code == 0
+    assert "kafka  (Apache Kafka)" in result.output
+    assert "“Hands-on experience with Kafka consumer groups, partitions and schema evolution”" in result.output
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "the posting is empty"),
+    (b"\x00\x01PK\x03\x04binary", "looks like a binary file"),
+    (b"Our bakery sells bread and cakes. Apply in person.", "no known topic found, so nothing was written"),
+])
+def test_bad_postings_get_one_line_errors_and_write_nothing(tmp_path, write, content, message):
+    posting = write("posting.txt", content)
+    result = run("build", str(posting), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: ") and message in result.output
+    assert result.output.count("\n") == 1
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").rglob("*.*"))
+
+
+def test_missing_file_directory_and_bad_url_are_clean_errors(tmp_path):
+    for source, message in ((str(tmp_path / "nope.txt"), "no such file"), (str(tmp_path), "is a folder"),
+                            ("ftp://example.org/x", "only http:// and https://")):
+        result = run("topics", source)
+        assert result.exit_code == 1, source
+        assert result.output.startswith("Error: ") and message in result.output
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
+def test_unwritable_output_folder_is_a_clean_error(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(locked))
+    assert result.exit_code == 1 and result.output.startswith("Error: cannot create")
+
+
+def test_output_path_that_is_a_file_is_a_clean_error(tmp_path, write):
+    blocker = write("blocker", "not a folder")
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(blocker))
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: cannot create") and "--out" in result.output
+
+
+@pytest.mark.parametrize("name", ["../../etc", "a/b", "...", "/abs"])
+def test_name_that_would_escape_the_output_folder_is_refused(tmp_path, name):
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(tmp_path / "out"), "--name", name)
+    assert result.exit_code == 1
+    assert "cannot be used as a folder name" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_name_with_several_postings_needs_merge(write):
+    other = write("o.txt", "Kafka Engineer\nRequirements\n- Kafka\n")
+    result = run("build", str(EXAMPLE_POSTING), str(other), "--name", "X")
+    assert result.exit_code == 2 and "--name needs a single posting" in result.output
+
+
+def test_python_dash_m_prep_runs():
+    import subprocess
+    import sys
+
+    completed = subprocess.run([sys.executable, "-m", "prep", "--help"], capture_output=True, text=True)
+    assert completed.returncode == 0 and "Usage: prep" in completed.stdout

@@ -1,0 +1,102 @@
+"""The deck, proven by importing it into a fresh collection of the real Anki library."""
+from __future__ import annotations
+
+import shutil
+
+from click.testing import CliRunner
+
+from prep.cli import main
+from prep.deck import NOTE_TYPE_FIELDS, NOTE_TYPE_IDS
+
+from .conftest import EXAMPLE_POSTING, ROOT
+
+DECK_NAME = "Northwind Logistics — Senior Backend Engineer – Payments Platform"
+
+
+def build(*args: str) -> None:
+    result = CliRunner().invoke(main, ["build", *args])
+    assert result.exit_code == 0, result.output
+
+
+def test_note_types_are_frozen():
+    # Anki updates notes in place only while a note type keeps its id and fields.
+    # If this fails you changed a note type: give it a new id on purpose instead.
+    assert NOTE_TYPE_IDS == {"qa": 1842016501, "cloze": 1842016502, "choice": 1842016503, "behavioural": 1842016504}
+    common = ["References", "Topic", "Level", "Context", "QuestionId"]
+    assert NOTE_TYPE_FIELDS == {
+        "qa": ["Question", "Answer", "FollowUps", *common],
+        "cloze": ["Text", "Extra", *common],
+        "choice": ["Question", "Choices", "Answer", "Explanation", *common],
+        "behavioural": ["Prompt", "StrongAnswer", "Star", "FollowUps", *common],
+    }
+
+
+def test_deck_imports_into_anki_with_topic_subdecks_and_tags(tmp_path, anki):
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
+    apkg = next(tmp_path.glob("*/*.apkg"))
+    log = anki.import_deck(apkg)
+    notes = anki.notes()
+    assert len(log.new) == len(notes) >= 60
+    assert not log.conflicting
+    decks = anki.deck_names()
+    for topic in ("Apache Kafka", "PostgreSQL", "System design"):
+        assert f"Interview Prep::{DECK_NAME}::{topic}" in decks
+    kafka_notes = [note for note in notes if "prep::topic::kafka" in note.tags]
+    assert kafka_notes
+    kinds = {tag for note in notes for tag in note.tags if tag.startswith("prep::kind::")}
+    assert kinds == {"prep::kind::qa", "prep::kind::cloze", "prep::kind::choice", "prep::kind::behavioural"}
+    assert all(any(tag.startswith("prep::level::") for tag in note.tags) for note in notes)
+    assert "Asked for" in kafka_notes[0]["Context"] and "Kafka" in kafka_notes[0]["Context"]
+
+
+def test_rebuild_imports_with_no_new_or_conflicting_notes(tmp_path, anki):
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path / "first"))
+    first = next(tmp_path.glob("first/*/*.apkg"))
+    anki.import_deck(first)
+    count = len(anki.notes())
+    # Again into the same folder (nothing changed), then into a fresh folder.
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path / "first"))
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path / "second"))
+    for apkg in (first, next(tmp_path.glob("second/*/*.apkg"))):
+        log = anki.import_deck(apkg)
+        assert not log.new and not log.conflicting
+    assert len(anki.notes()) == count
+
+
+def test_unchanged_rebuild_writes_identical_files(tmp_path):
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
+    files = sorted(tmp_path.glob("*/*"))
+    before = {path.name: path.read_bytes() for path in files}
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
+    assert {path.name: path.read_bytes() for path in files} == before
+
+
+def test_edited_answer_updates_the_note_in_place(tmp_path, anki):
+    banks = tmp_path / "banks"
+    banks.mkdir()
+    shutil.copy(ROOT / "question_banks" / "kafka.yaml", banks / "kafka.yaml")
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path / "out"), "--banks", str(banks))
+    apkg = next(tmp_path.glob("out/*/*.apkg"))
+    anki.import_deck(apkg)
+    count = len(anki.notes())
+    text = (banks / "kafka.yaml").read_text()
+    assert "answer: |\n" in text
+    (banks / "kafka.yaml").write_text(text.replace("answer: |\n", "answer: |\n      EDITED ANSWER.\n"))
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path / "out"), "--banks", str(banks))
+    log = anki.import_deck(apkg)
+    assert not log.new and not log.conflicting and log.updated
+    assert len(anki.notes()) == count
+    assert any("EDITED ANSWER." in field for note in anki.notes() for field in note.fields)
+
+
+def test_a_question_shared_by_two_postings_is_one_note(tmp_path, write, anki):
+    other = write("other.txt", "Platform Engineer\n\nRequirements:\n- Operate Apache Kafka clusters and Kafka Connect\n"
+                               "- Strong PostgreSQL skills\n")
+    build(str(EXAMPLE_POSTING), str(other), "--out", str(tmp_path / "out"))
+    decks = sorted(tmp_path.glob("out/*/*.apkg"))
+    assert len(decks) == 2
+    logs = [anki.import_deck(apkg) for apkg in decks]
+    kafka_notes = [note for note in anki.notes() if "prep::topic::kafka" in note.tags]
+    assert len({note.guid for note in kafka_notes}) == len(kafka_notes)
+    assert logs[1].duplicate or logs[1].updated  # the shared questions matched existing notes
+    assert not logs[1].conflicting

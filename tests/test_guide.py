@@ -1,0 +1,80 @@
+"""The study guide, parsed with markdown-it-py the way GitHub and editors read it."""
+from __future__ import annotations
+
+import re
+import shutil
+
+from click.testing import CliRunner
+from markdown_it import MarkdownIt
+
+from prep.cli import main
+from prep.guide import escape_html, github_anchor
+
+from .conftest import EXAMPLE_POSTING, FIXTURES
+
+
+def build_guide(tmp_path, *extra: str) -> str:
+    result = CliRunner().invoke(main, ["build", str(EXAMPLE_POSTING), "--out", str(tmp_path), *extra])
+    assert result.exit_code == 0, result.output
+    return next(tmp_path.glob("*/*-guide.md")).read_text()
+
+
+def headings(tokens, level: str) -> list[str]:
+    return [tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "heading_open" and token.tag == level]
+
+
+def test_guide_structure(tmp_path):
+    guide = build_guide(tmp_path)
+    tokens = MarkdownIt("commonmark").enable("table").parse(guide)
+    assert headings(tokens, "h1") == ["Interview prep: Northwind Logistics — Senior Backend Engineer – Payments Platform"]
+    sections = headings(tokens, "h2")
+    assert sections[0] == "Contents"
+    topic_sections = [s for s in sections[1:] if re.match(r"\d+\. ", s)]
+    assert topic_sections[0].split(". ", 1)[1] in {"Apache Kafka", "Payments & invoicing integration", "PostgreSQL",
+                                                   "OAuth 2.0, OpenID Connect & SSO", "System design"}
+    # Every contents link points at a heading that exists.
+    anchors = {github_anchor(section) for section in sections}
+    links = re.findall(r"\]\(#([^)]+)\)", guide)
+    assert links and set(links) <= anchors
+    # Each question has its answer folded; behavioural ones get a STAR worksheet.
+    questions = headings(tokens, "h3")
+    assert len(questions) == guide.count("<details><summary>")
+    assert "| **Situation** |" in guide
+    assert "**Why it matters here**" in guide and "> Hands-on experience with Kafka consumer groups" in guide
+
+
+def test_guide_lists_requirements_no_bank_covers(tmp_path, write):
+    posting = write("p.txt", "Backend Engineer\nRequirements\n- Apache Kafka\n- Experience with Zorblax pipelines\n")
+    result = CliRunner().invoke(main, ["build", str(posting), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
+    assert "## Requirements no bank covers" in guide
+    assert "- Experience with Zorblax pipelines" in guide
+    assert "Zorblax" in result.output
+
+
+def test_bank_html_cannot_reach_the_guide_or_the_cards(tmp_path, write):
+    banks = tmp_path / "banks"
+    shutil.copytree(FIXTURES / "good", banks)
+    text = (banks / "widgets.yaml").read_text()
+    (banks / "widgets.yaml").write_text(text.replace("A small **component**.",
+                                                     "A small <script>alert(1)</script> `<b>code</b>` component."))
+    posting = write("p.txt", "Widget Engineer\nRequirements\n- Widgets, widgets and more widgets\n")
+    result = CliRunner().invoke(main, ["build", str(posting), "--out", str(tmp_path / "out"), "--banks", str(banks)])
+    assert result.exit_code == 0, result.output
+    guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
+    assert "<script>" not in guide and "&lt;script>" in guide
+    assert "`<b>code</b>`" in guide  # code is left alone: it renders as text
+    import zipfile
+    import sqlite3
+
+    apkg = next((tmp_path / "out").glob("*/*.apkg"))
+    with zipfile.ZipFile(apkg) as archive:
+        (tmp_path / "col.db").write_bytes(archive.read("collection.anki2"))
+    fields = " ".join(row[0] for row in sqlite3.connect(tmp_path / "col.db").execute("select flds from notes"))
+    assert "<script>" not in fields and "&lt;script&gt;" in fields
+
+
+def test_escape_html_leaves_code_blocks_alone():
+    text = "a <b>\n```html\n<div>x</div>\n```\n`<i>` and <i>"
+    assert escape_html(text) == "a &lt;b>\n```html\n<div>x</div>\n```\n`<i>` and &lt;i>"

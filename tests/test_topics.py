@@ -1,0 +1,85 @@
+"""Topic detection on postings written for these tests, one per kind of mistake."""
+from __future__ import annotations
+
+import pytest
+
+from prep import find_topics, parse_posting
+from prep.topics import alias_pattern
+
+from .conftest import EXAMPLE_POSTING
+
+
+def topic_ids(text: str, banks) -> list[str]:
+    return [topic.id for topic in find_topics(parse_posting(text), banks).topics]
+
+
+def test_example_posting_finds_its_topics_with_evidence(banks):
+    report = find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks)
+    found = {topic.id: topic for topic in report.topics}
+    for topic_id in ("kafka", "postgresql", "oauth2", "system-design", "mentoring"):
+        assert found[topic_id].evidence, topic_id
+    assert any("Kafka consumer groups" in line for line in found["kafka"].evidence)
+    # The benefits line "everyone can grow" is not evidence for anything.
+    assert not any("everyone can grow" in line for topic in report.topics for line in topic.evidence)
+
+
+def test_topics_are_ordered_by_score_and_requirements_outweigh_nice_to_haves(banks):
+    text = "Requirements\n- Apache Kafka in production\n- More Kafka Streams\nNice to have\n- PostgreSQL\n"
+    report = find_topics(parse_posting(text), banks)
+    scores = {topic.id: topic.score for topic in report.topics}
+    assert scores["kafka"] > scores["postgresql"] > 0
+    assert [topic.id for topic in report.topics][0] == "kafka"
+
+
+def test_company_blurb_alone_does_not_make_a_topic(banks):
+    text = "About us\nWe run the largest Kafka user group in town.\nRequirements\n- PostgreSQL\n"
+    assert "kafka" not in topic_ids(text, banks)
+    assert "postgresql" in topic_ids(text, banks)
+
+
+def test_benefits_and_application_text_count_for_nothing(banks):
+    text = ("Requirements\n- PostgreSQL\nBenefits\n- Mentoring programme and Kafka workshops\n"
+            "How to apply\nSend your OAuth2 questions to jobs@example.org\n")
+    assert topic_ids(text, banks) == ["postgresql"]
+
+
+def test_rest_of_the_team_is_not_rest_api(banks):
+    assert "rest-api" not in topic_ids("Requirements\n- Work with the rest of the team on PostgreSQL\n", banks)
+
+
+def test_longer_alias_of_another_topic_wins(banks):
+    # "Postgre SQL" names PostgreSQL; the "SQL" inside it is not a second topic.
+    found = topic_ids("Requirements\n- Tune Postgre SQL\n", banks)
+    assert "postgresql" in found and "sql" not in found
+
+
+@pytest.mark.parametrize("alias, text, matches", [
+    ("kafka", "Apache Kafka, Kafka-based", True),
+    ("kafka", "kafkaesque", False),
+    ("event driven", "event-driven systems", True),
+    ("event driven", "eventdriven", True),
+    ("mentor*", "mentorship", True),
+    ("mentor*", "tormentor", False),
+    ("node.js", "Node.js", True),
+    ("node.js", "nodexjs", False),
+    ("c#", "C# and .NET", True),
+])
+def test_alias_patterns(alias, text, matches):
+    import re
+
+    assert bool(re.search(alias_pattern(alias), text, re.I)) is matches
+
+
+def test_uncovered_requirements_list_unknown_technology_but_not_benefits(banks):
+    text = ("Requirements\n- Experience with Zorblax and PostgreSQL\n- Good humour\n"
+            "Benefits\n- Free Zorblax licence\n")
+    report = find_topics(parse_posting(text), banks)
+    assert report.uncovered == ("Experience with Zorblax and PostgreSQL",)
+
+
+def test_json_shape_is_the_documented_contract(banks):
+    report = find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks).to_json()
+    assert set(report) == {"title", "company", "topics", "uncovered"}
+    assert report["title"] == "Senior Backend Engineer – Payments Platform"
+    assert report["company"] == "Northwind Logistics"
+    assert set(report["topics"][0]) == {"id", "name", "score", "evidence"}
