@@ -38,10 +38,10 @@ help high how idea ideas if impact in into is it its just keep key know large la
 lead leader leading learn level life like line live long look made make many market
 may more most move much must need new next no node not now of off on one only open
 or other our out over own part people plan platform play point power problem process
-product products production quality queue queues quick rate react real report rest
+product products production quality quick rate react real report rest
 result results right run rust safe scale see service services set share should ship
 simple small so solution some spring stack start state stay step store strong such
-support swift system systems take team teams tech test tested testing than that the
+support swift system systems take team teams tech test tested than that the
 their them then there these they thing think this those through time to tool tools
 top track trust try two under up us use user users value very want way we well what
 when where which while who will with work working world would write you your

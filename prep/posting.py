@@ -35,6 +35,7 @@ SECTION_WEIGHTS = {
     "benefits": 0.0,
     "application": 0.0,
     "boilerplate": 0.0,
+    "not_wanted": 0.0,
 }
 JOB_SECTIONS = ("responsibilities", "requirements", "description", "nice_to_have")
 
@@ -47,6 +48,8 @@ _HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                         r"final thoughts?|share this job|report this job|jobs? trends|career growth guide|"
                         r"looking for .+ job\b|improve my chances|people also|recommended jobs|"
                         r"похожие вакансии|ähnliche jobs"),
+        ("not_wanted", r"do not (?:submit|apply)|don'?t (?:submit|apply)|not (?:a fit|for you|looking for)|"
+                       r"(?:this|the) role is not|you (?:are|will) not|we (?:do not|don'?t) need"),
         ("nice_to_have", r"nice[ -]to[ -]have|bonus|a plus|good to have|preferred|desirable|would be great|"
                          r"extra credit|wünschenswert|von vorteil|plus(?:punkte)?\b|будет плюсом|"
                          r"un plus|deseable"),
@@ -54,7 +57,7 @@ _HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                      r"what you get|wir bieten|was wir bieten|deine vorteile|мы предлагаем|условия|"
                      r"nous offrons|ofrecemos|avantages"),
         ("application", r"how to apply|apply now|equal opportunit|interested in this job|ready to apply|"
-                        r"privacy|diversity|bewerb|next steps|hiring process|recruitment process"),
+                        r"privacy|diversity|bewerb|next steps|hiring process|recruitment process|screening"),
         ("requirements", r"requirements?|qualifications?|what you bring|what we'?re looking for|"
                          r"what we are looking for|who you are|your profile|your story|must[ -]have|"
                          r"skills|about you|you have|you bring|what you('ll)? need|competenc|experience|"
@@ -79,6 +82,9 @@ _GENDER_TAG = re.compile(r"\s*\((?:[fmwdx]\s*/\s*)+[fmwdx]\)|\s*\((?:all genders
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
 _INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
 _SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
+# "The role does not require technical leadership", "React is not required".
+_RULED_OUT = re.compile(r"\b(?:does not|doesn't|do not|don't|will not|won't) (?:require|need)\b|"
+                        r"\bnot (?:required|needed|necessary|expected)\b|\bno need for\b", re.I)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u00ad": None})
 _FULL_PAGE = re.compile(r"<(?:!doctype|html|body|head)\b", re.I)
@@ -102,7 +108,8 @@ class PostingLine:
 
     @property
     def weight(self) -> float:
-        return SECTION_WEIGHTS[self.section]
+        """How much a topic named on this line counts; nothing where the line rules it out."""
+        return 0.0 if _RULED_OUT.search(self.text) else SECTION_WEIGHTS[self.section]
 
 
 @dataclass(frozen=True)
