@@ -5,7 +5,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 import unicodedata
 from dataclasses import dataclass
@@ -89,18 +88,14 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`."""
-    try:
-        handle, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-        os.close(handle)
-    except OSError as err:
-        raise OutputError(f"cannot write in {path.parent}: {err.strerror}; choose another folder with --out") from None
-    tmp = Path(tmp_name)
+    """Write through a temporary file in the same folder, then rename over `path`, so an
+    interrupted build never leaves a truncated file where a good one was."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         write(tmp)
         os.replace(tmp, path)
     except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror}") from None
+        raise OutputError(f"cannot write {path}: {err.strerror}; choose another folder with --out") from None
     finally:
         tmp.unlink(missing_ok=True)
 

@@ -9,6 +9,11 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
+import sqlite3
+import tempfile
+import time
+import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -160,7 +165,19 @@ def write_deck(specs: list[NoteSpec], path: Path, timestamp: float) -> None:
         deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck))
         deck.add_note(genanki.Note(model=note_type(spec.kind), fields=list(spec.fields),
                                    tags=list(spec.tags), guid=spec.guid))
-    genanki.Package(list(decks.values())).write_to_file(str(path), timestamp=timestamp)
+    # genanki's write_to_file stamps the zip with the wall clock and leaves its temporary
+    # database behind; writing the package here keeps an unchanged rebuild byte-identical.
+    package = genanki.Package(list(decks.values()))
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / "collection.anki2"
+        connection = sqlite3.connect(database)
+        package.write_to_db(connection.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+        connection.commit()
+        connection.close()
+        stamp = time.gmtime(timestamp)[:6]
+        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr(zipfile.ZipInfo("collection.anki2", stamp), database.read_bytes(), zipfile.ZIP_DEFLATED)
+            archive.writestr(zipfile.ZipInfo("media", stamp), "{}", zipfile.ZIP_DEFLATED)
 
 
 def _context_html(posting_name: str, evidence: tuple[str, ...]) -> str:

@@ -67,7 +67,8 @@ _HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
                              r"your role|about the role|the role|duties|your tasks|day[ -]to[ -]day|"
                              r"you('ll| will) do|aufgaben|обязанности|предстоит|vos missions|"
                              r"responsabilidades|mission"),
-        ("about", r"about us|about the company|who we are|meet the team|our team|company|our story|"
+        ("about", r"about us|about the company|who we are|meet the team|our team|our company|the company|"
+                  r"company (?:overview|profile|description)|our story|"
                   r"über uns|о компании|о нас|qui sommes"),
         ("description", r"job description|description|overview|summary|job details|role details|"
                         r"stellenbeschreibung|описание"),
@@ -96,8 +97,14 @@ _COMPANY_PATTERNS = (
     re.compile(r"^At (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2}), "),
     re.compile(r"\b[Jj]oin (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})(?: as\b| and\b|[.!,])"),
     re.compile(r"^(?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3}) (?:is )?hiring\b"),
+    # Job-board header "Photon - Jersey City, NJ".
+    re.compile(r"^(?P<name>[A-Z][\w&.]*(?: [A-Z][\w&.]*){0,3}) [-–—|] [A-Z][\w .'-]+, [A-Z]{2}$"),
 )
-_NOT_COMPANY = {"We", "You", "Our", "The", "This", "A", "An", "Us", "It", "Senior", "Remote"}
+_TITLE_IN_SENTENCE = re.compile(
+    r"^(?:The|An?|As an?|We(?:'re| are) looking for an?|We(?:'re| are) hiring an?) "
+    r"(?P<title>(?:[A-Z][\w/+.#-]*\s){0,5}?[A-Z][\w/+.#-]*)\s+(?:will|is|builds|owns|designs|works|to)\b")
+_NOT_COMPANY = {"We", "You", "Our", "The", "This", "A", "An", "Us", "It", "Senior", "Remote", "Hybrid", "Full",
+                "Part", "Posted", "Location", "Apply", "Job", "Jobs"}
 
 
 @dataclass(frozen=True)
@@ -138,8 +145,8 @@ def parse_posting(text: str, source: str = "<text>") -> Posting:
     lines = _assign_sections(raw_lines)
     if not lines:
         raise PostingError(f"{source}: the posting has no readable text")
-    company = _detect_company(lines)
-    title = _detect_title(lines, page_title)
+    title, title_index = _detect_title(lines, page_title)
+    company = _detect_company(lines, title_index, page_title)
     if title and company and title.startswith(company + " "):
         title = title[len(company) + 1:]  # job boards prefix the company: "On Senior Backend Engineer"
     return Posting(source=source, title=title, company=company, lines=tuple(lines))
@@ -314,14 +321,20 @@ def _assign_sections(raw_lines: list[tuple[str, bool]]) -> list[PostingLine]:
     return lines
 
 
-def _detect_title(lines: list[PostingLine], page_title: str | None) -> str | None:
-    candidates = [page_title] if page_title else []
-    candidates += [line.text for line in lines[:20]]
-    for candidate in candidates:
+def _detect_title(lines: list[PostingLine], page_title: str | None) -> tuple[str | None, int | None]:
+    """The role title and the index of the line it came from (None for the page title)."""
+    candidates = [(page_title, None)] if page_title else []
+    candidates += [(line.text, index) for index, line in enumerate(lines[:20]) if not line.heading]
+    for candidate, index in candidates:
         cleaned = _clean_title(candidate)
         if cleaned and _ROLE_WORDS.search(cleaned) and len(cleaned.split()) <= 10 and not cleaned.endswith("."):
-            return cleaned
-    return None
+            return cleaned, index
+    # Descriptions that open with the role: "The Data Engineer will be responsible for…"
+    for index, line in enumerate(lines[:10]):
+        match = _TITLE_IN_SENTENCE.match(line.text)
+        if match and _ROLE_WORDS.search(match.group("title")):
+            return match.group("title"), index
+    return None, None
 
 
 def _clean_title(text: str) -> str:
@@ -331,16 +344,30 @@ def _clean_title(text: str) -> str:
     return text.strip(" -–—:/|")
 
 
-def _detect_company(lines: list[PostingLine]) -> str | None:
-    texts = [line.text for line in lines if line.section not in ("boilerplate",)]
+def _detect_company(lines: list[PostingLine], title_index: int | None, page_title: str | None) -> str | None:
+    texts = [line.text for line in lines if line.section != "boilerplate"]
     for pattern in _COMPANY_PATTERNS:
         for text in texts:
             match = pattern.search(text)
-            if match:
-                name = match.group("name").strip(" .,-–—")
-                if name and name.split()[0] not in _NOT_COMPANY:
-                    return name
+            if match and _plausible_company(match.group("name")):
+                return match.group("name").strip(" .,-–—")
+    # Job boards put the company on the line after the title: "Tech Lead – Backend\nGreenn Company".
+    if title_index is not None and title_index + 1 < len(lines):
+        following = lines[title_index + 1]
+        if (not following.heading and len(following.text.split()) <= 4 and following.text[:1].isupper()
+                and not _ROLE_WORDS.search(following.text) and not re.search(r"[\d:,.!?]", following.text)
+                and _plausible_company(following.text)):
+            return following.text
+    if page_title and " | " in page_title:
+        name = page_title.rsplit(" | ", 1)[1].strip()
+        if _plausible_company(name) and len(name.split()) <= 4:
+            return name
     return None
+
+
+def _plausible_company(name: str) -> bool:
+    words = name.strip(" .,-–—").split()
+    return bool(words) and words[0] not in _NOT_COMPANY and heading_kind(name) is None
 
 
 def _source_stem(source: str) -> str:

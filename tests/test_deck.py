@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import shutil
+import time
 
 from click.testing import CliRunner
 
@@ -63,10 +64,12 @@ def test_rebuild_imports_with_no_new_or_conflicting_notes(tmp_path, anki):
     assert len(anki.notes()) == count
 
 
-def test_unchanged_rebuild_writes_identical_files(tmp_path):
+def test_unchanged_rebuild_writes_identical_files(tmp_path, monkeypatch):
     build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
     files = sorted(tmp_path.glob("*/*"))
     before = {path.name: path.read_bytes() for path in files}
+    later = time.time() + 3600
+    monkeypatch.setattr(time, "time", lambda: later)  # an hour later, nothing changed
     build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
     assert {path.name: path.read_bytes() for path in files} == before
 
