@@ -4,6 +4,7 @@ Every problem is reported as `file:line: message`, so a contributor can jump to 
 """
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -332,6 +333,9 @@ class _Checker:
         if kind == "behavioural" and "star" not in fields:
             self.problem(node, f"{what} is behavioural but has no 'star' outline")
         choices = self.choices(fields.get("choices"), what) if kind == "choice" else ()
+        # Authors tend to write the right answer first; show choices in an order that
+        # is shuffled per question but the same in every build, card, guide and quiz.
+        choices = tuple(random.Random(question_id).sample(choices, len(choices)))
         if kind != "choice" and "choices" in fields:
             self.problem(fields["choices"], f"{what}: choices are only for kind 'choice'")
         star = self.star(fields.get("star"), what) if kind == "behavioural" else None

@@ -1,7 +1,6 @@
 """The whole pipeline: posting → topics → questions → deck and study guide."""
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -15,11 +14,14 @@ from .banks import Bank
 from .deck import NoteSpec, note_specs, write_deck
 from .errors import OutputError, PostingError, PrepError
 from .guide import render_guide
+from .quiz import draw_quiz, render_printable_quiz
 from .posting import Posting, PostingLine
 from .select import TopicSelection, select_questions
-from .topics import TopicReport, find_topics
+from .topics import TopicMatch, TopicReport, find_topics
 
 MANIFEST_NAME = "prep-manifest.json"
+RETIRED_TAG = "prep::retired"
+PRINTABLE_QUIZ_SIZE = 20
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,9 @@ class BuildResult:
     out_dir: Path
     deck_path: Path
     guide_path: Path
+    quiz_path: Path
     note_count: int
+    retired_count: int
 
 
 def slugify(text: str) -> str:
@@ -64,27 +68,88 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
         raise PrepError("no questions left after --level/--max-per-topic; loosen them")
     specs = note_specs(selections, display_name)
     out_dir = out_root / slug
-    deck_path = out_dir / f"{slug}.apkg"
-    guide_path = out_dir / f"{slug}-guide.md"
+    deck_path, guide_path, quiz_path = (out_dir / f"{slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md"))
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:
         raise OutputError(f"cannot create {out_dir}: {err.strerror}; choose another folder with --out") from None
-    manifest = _read_manifest(out_dir / MANIFEST_NAME)
-    note_hashes = {spec.guid: _spec_hash(spec) for spec in specs}
+    manifest = read_manifest(out_dir)
+    known_ids = {question.id for bank in banks for question in bank.questions}
+    retired = _retired_specs(manifest, {spec.guid for spec in specs}, known_ids)
+    notes = {spec.guid: _spec_record(spec) for spec in [*specs, *retired]}
     # Anki updates a note only when the incoming modification time is newer: keep the
     # old time while nothing changed (identical output), take a new one when anything did.
     previous = manifest.get("timestamp") if isinstance(manifest.get("timestamp"), (int, float)) else None
-    if previous is not None and manifest.get("notes") == note_hashes:
+    if previous is not None and manifest.get("notes") == notes:
         timestamp = float(previous)
     else:  # strictly newer, even for two builds within one second
         timestamp = float(max(int(time.time()), int(previous or 0) + 1))
     guide = render_guide(report, selections, display_name, deck_file=deck_path.name)
-    atomic_write(deck_path, lambda tmp: write_deck(specs, tmp, timestamp))
+    quiz = render_printable_quiz(draw_quiz(selections, count=PRINTABLE_QUIZ_SIZE, seed=slug), display_name)
+    new_manifest = {
+        "version": 1,
+        "name": display_name,
+        "guide": guide_path.name,
+        "timestamp": timestamp,
+        "topics": [
+            {"id": s.topic.id, "score": s.topic.score, "evidence": list(s.topic.evidence),
+             "questions": [q.id for q in s.questions]}
+            for s in selections
+        ],
+        "notes": notes,
+    }
+    atomic_write(deck_path, lambda tmp: write_deck([*specs, *retired], tmp, timestamp))
     atomic_write(guide_path, lambda tmp: tmp.write_text(guide, encoding="utf-8"))
-    manifest_text = json.dumps({"timestamp": timestamp, "notes": note_hashes}, indent=1, sort_keys=True) + "\n"
+    atomic_write(quiz_path, lambda tmp: tmp.write_text(quiz, encoding="utf-8"))
+    manifest_text = json.dumps(new_manifest, ensure_ascii=False, sort_keys=True, indent=0) + "\n"
     atomic_write(out_dir / MANIFEST_NAME, lambda tmp: tmp.write_text(manifest_text, encoding="utf-8"))
-    return BuildResult(report, selections, display_name, out_dir, deck_path, guide_path, len(specs))
+    return BuildResult(report, selections, display_name, out_dir, deck_path, guide_path, quiz_path,
+                       len(specs), len(retired))
+
+
+def read_manifest(out_dir: Path) -> dict:
+    """What the last build into `out_dir` wrote, or {} if there is none (or it is unreadable)."""
+    try:
+        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return manifest if isinstance(manifest, dict) and manifest.get("version") == 1 else {}
+
+
+def load_deck_selections(out_dir: Path, banks: list[Bank]) -> tuple[str, list[TopicSelection], Path]:
+    """The deck name, selection and guide path of a folder `prep build` wrote."""
+    manifest = read_manifest(out_dir)
+    if not manifest:
+        raise PrepError(f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); "
+                        "pass a posting instead")
+    by_id = {bank.id: bank for bank in banks}
+    questions = {question.id: question for bank in banks for question in bank.questions}
+    selections = []
+    for topic in manifest["topics"]:
+        if topic["id"] not in by_id:
+            continue  # the bank is gone; its cards are still in Anki
+        chosen = tuple(questions[qid] for qid in topic["questions"] if qid in questions)
+        if chosen:
+            match = TopicMatch(by_id[topic["id"]], topic["score"], tuple(topic["evidence"]))
+            selections.append(TopicSelection(match, chosen))
+    return manifest["name"], selections, out_dir / manifest["guide"]
+
+
+def _retired_specs(manifest: dict, current_guids: set[str], known_ids: set[str]) -> list[NoteSpec]:
+    """Notes of questions since removed from the banks. An .apkg import cannot delete a
+    note, so they are carried, tagged prep::retired, for the user to find and delete."""
+    retired = []
+    for guid, record in sorted(manifest.get("notes", {}).items()):
+        if guid in current_guids or record.get("question_id") in known_ids:
+            continue
+        tags = tuple(dict.fromkeys([*record["tags"], RETIRED_TAG]))
+        retired.append(NoteSpec(guid, record["kind"], record["deck"], tuple(record["fields"]), tags))
+    return retired
+
+
+def _spec_record(spec: NoteSpec) -> dict:
+    return {"question_id": spec.fields[-1], "kind": spec.kind, "deck": spec.deck,
+            "fields": list(spec.fields), "tags": list(spec.tags)}
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
@@ -98,16 +163,3 @@ def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
         raise OutputError(f"cannot write {path}: {err.strerror}; choose another folder with --out") from None
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def _spec_hash(spec: NoteSpec) -> str:
-    payload = json.dumps([spec.kind, spec.deck, spec.fields, spec.tags], ensure_ascii=False)
-    return hashlib.sha256(payload.encode()).hexdigest()[:16]
-
-
-def _read_manifest(path: Path) -> dict:
-    try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) else {}

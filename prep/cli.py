@@ -2,14 +2,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import click
 
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
-from .build import build, merge_postings
+from .build import RETIRED_TAG, atomic_write, build, load_deck_selections, merge_postings
 from .errors import BankError, PrepError
 from .posting import read_posting
+from .quiz import (draw_quiz, history_path, history_report, load_history, miss_rates, render_printable_quiz,
+                   run_quiz, save_result)
+from .select import select_questions
 from .topics import find_topics
 
 
@@ -90,8 +94,11 @@ def _print_summary(result) -> None:
         click.echo(f"  {len(result.report.uncovered)} requirements no bank covers:")
         for line in result.report.uncovered:
             click.echo(f"    - {line[:120]}")
-    click.echo(f"  wrote {result.deck_path}")
-    click.echo(f"  wrote {result.guide_path}")
+    if result.retired_count:
+        click.echo(f"  {result.retired_count} cards for questions removed from the banks are tagged "
+                   f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them")
+    for path in (result.deck_path, result.guide_path, result.quiz_path):
+        click.echo(f"  wrote {path}")
 
 
 @main.command()
@@ -175,3 +182,93 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
     for bank in loaded:
         click.echo(f"{bank.id:<24} {len(bank.questions):>4}  {bank.name}")
     click.echo(f"{len(loaded)} banks, {sum(len(bank.questions) for bank in loaded)} questions")
+
+
+@main.command()
+@click.argument("source", required=False)
+@click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="How many questions.")
+@click.option("--topic", "topics", multiple=True, help="Only this topic id. Repeatable.")
+@click.option("--level", "levels", multiple=True, type=click.Choice(DIFFICULTIES),
+              help="Only questions of this difficulty. Repeatable.")
+@click.option("--seed", type=int, help="Same seed, same questions in the same order.")
+@click.option("--print", "print_path", type=click.Path(path_type=Path),
+              help="Write a printable Markdown quiz (answer key at the end) instead of asking.")
+@click.option("--history", "show_history", is_flag=True, help="Show past quiz scores and per-topic progress.")
+@_banks_option
+def quiz(source: str | None, count: int, topics: tuple[str, ...], levels: tuple[str, ...], seed: int | None,
+         print_path: Path | None, show_history: bool, bank_folders: tuple[Path, ...]) -> None:
+    """Quiz yourself on a posting's questions in the terminal.
+
+    SOURCE is a posting (like `prep build`) or a folder `prep build` wrote.
+    Multiple choice: type the letter or number. Open questions: think, press Enter
+    to see the answer, then grade yourself y/n. Results go to a history file
+    ($PREP_HISTORY, default ~/.local/share/prep/quiz-history.jsonl) so later
+    quizzes lean toward what you missed.
+
+    Example:
+
+        prep quiz posting.txt --count 6 --seed 7
+
+        prep quiz decks/acme-backend-engineer --topic kafka --print kafka-quiz.md
+
+        prep quiz --history
+    """
+    try:
+        if show_history:
+            for line in history_report(load_history(history_path())):
+                click.echo(line)
+            return
+        if source is None:
+            raise click.UsageError("give a posting or a deck folder to quiz on (or --history)")
+        banks = _load_banks(bank_folders)
+        if Path(source).is_dir():
+            name, selections, guide_path = load_deck_selections(Path(source), banks)
+        else:
+            posting = _read(source)
+            selections = select_questions(find_topics(posting, banks))
+            name, guide_path = posting.display_name, None
+        unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
+        if unknown:
+            available = ", ".join(selection.topic.id for selection in selections) or "none"
+            raise click.UsageError(f"--topic {', '.join(unknown)} is not in this posting's topics ({available})")
+        history = history_path()
+        items = draw_quiz(selections, count, seed=seed, topics=topics, levels=levels,
+                          miss_rates=miss_rates(load_history(history)))
+        if not items:
+            raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")
+        if print_path is not None:
+            text = render_printable_quiz(items, name)
+            atomic_write(print_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
+            return
+        result = run_quiz(items, _ask, click.echo)
+        _print_quiz_summary(result, guide_path)
+        save_result(history, name, result)
+    except PrepError as err:
+        raise click.ClickException(str(err)) from None
+
+
+def _ask(prompt: str) -> str | None:
+    click.echo(prompt, nl=False)
+    line = sys.stdin.readline()
+    if not sys.stdin.isatty():
+        click.echo()  # piped answers are not echoed; keep the transcript readable
+    return line if line else None
+
+
+def _print_quiz_summary(result, guide_path: Path | None) -> None:
+    answered = len(result.answers)
+    click.echo()
+    if result.stopped_early:
+        click.echo(f"Stopped after {answered} of {result.total} questions.")
+    click.echo(f"Score: {result.score}/{answered}")
+    if not answered:
+        return
+    click.echo("By topic:")
+    for topic_name, _, correct, asked in result.per_topic():
+        click.echo(f"  {correct}/{asked}  {topic_name}")
+    weakest = result.weakest()
+    if weakest:
+        where = f" in {guide_path}" if guide_path else " of the study guide"
+        click.echo("Weakest: " + "; ".join(f"{name} ({correct}/{asked}), reread section \"{section}\"{where}"
+                                           for name, section, correct, asked in weakest[:3]))

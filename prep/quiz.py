@@ -1,0 +1,261 @@
+"""Quizzes from the tailored selection: drawn, run in a terminal, printed, remembered.
+
+The runner takes `ask` and `say` callables instead of touching a terminal, so the CLI
+decides how to talk to the user and tests can script the answers.
+"""
+from __future__ import annotations
+
+import json
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .banks import CLOZE_PATTERN, Question
+from .errors import PrepError
+from .guide import escape_html
+from .select import TopicSelection
+
+LETTERS = "ABCDE"
+HISTORY_ENV = "PREP_HISTORY"
+GRADES_CORRECT = {"y", "yes", "good", "easy", "g", "e"}
+
+
+@dataclass(frozen=True)
+class QuizItem:
+    question: Question
+    topic_name: str
+    guide_section: str  # the study-guide heading to reread, e.g. "3. PostgreSQL"
+
+
+@dataclass
+class QuizResult:
+    answers: list[tuple[QuizItem, bool]] = field(default_factory=list)
+    total: int = 0
+    stopped_early: bool = False
+
+    @property
+    def score(self) -> int:
+        return sum(correct for _, correct in self.answers)
+
+    def per_topic(self) -> list[tuple[str, str, int, int]]:
+        """(topic name, guide section, correct, asked) per topic, in the order first asked."""
+        table: dict[str, list] = {}
+        for item, correct in self.answers:
+            row = table.setdefault(item.question.topic_id, [item.topic_name, item.guide_section, 0, 0])
+            row[2] += correct
+            row[3] += 1
+        return [tuple(row) for row in table.values()]
+
+    def weakest(self) -> list[tuple[str, str, int, int]]:
+        """Topics with at least one miss, lowest share correct first."""
+        missed = [row for row in self.per_topic() if row[2] < row[3]]
+        return sorted(missed, key=lambda row: (row[2] / row[3], -row[3]))
+
+
+def quiz_items(selections: list[TopicSelection]) -> list[tuple[QuizItem, float]]:
+    """Every selected question with its topic's weight."""
+    return [
+        (QuizItem(question, selection.topic.name, f"{number}. {selection.topic.name}"), selection.topic.score)
+        for number, selection in enumerate(selections, 1)
+        for question in selection.questions
+    ]
+
+
+def draw_quiz(selections: list[TopicSelection], count: int, seed: int | str | None = None,
+              topics: Iterable[str] = (), levels: Iterable[str] = (),
+              miss_rates: dict[str, float] | None = None) -> list[QuizItem]:
+    """Draw `count` questions, weighted toward strong topics and past misses.
+
+    Weighted sampling without replacement (Efraimidis–Spirakis): each question gets the
+    key u^(1/weight), and the largest keys win. Same seed, same quiz.
+    """
+    wanted_topics, wanted_levels = set(topics), set(levels)
+    rng = random.Random(seed)
+    keyed = []
+    for item, topic_weight in quiz_items(selections):
+        question = item.question
+        if wanted_topics and question.topic_id not in wanted_topics:
+            continue
+        if wanted_levels and question.difficulty not in wanted_levels:
+            continue
+        weight = topic_weight * (1 + 2 * (miss_rates or {}).get(question.id, 0.0))
+        keyed.append((rng.random() ** (1 / weight), item))
+    keyed.sort(key=lambda pair: pair[0], reverse=True)
+    return [item for _, item in keyed[:count]]
+
+
+def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Callable[[str], None]) -> QuizResult:
+    """Ask each question; input ending (`ask` returns None) or Ctrl-C stops the quiz
+    with the answers so far."""
+    result = QuizResult(total=len(items))
+    for number, item in enumerate(items, 1):
+        question = item.question
+        say(f"\n[{number}/{len(items)}] {item.topic_name} · {question.difficulty}")
+        try:
+            correct = _ask_choice(question, ask, say) if question.kind == "choice" else _ask_open(question, ask, say)
+        except KeyboardInterrupt:
+            correct = None
+        if correct is None:
+            result.stopped_early = True
+            break
+        result.answers.append((item, correct))
+    return result
+
+
+def _ask_choice(question: Question, ask, say) -> bool | None:
+    say(question.question)
+    for letter, choice in zip(LETTERS, question.choices):
+        say(f"  {letter}. {choice.text}")
+    right = next(i for i, choice in enumerate(question.choices) if choice.correct)
+    while True:
+        reply = ask(f"Your answer (A-{LETTERS[len(question.choices) - 1]}): ")
+        if reply is None:
+            return None
+        picked = _choice_index(reply.strip(), len(question.choices))
+        if picked is not None or not reply.strip():
+            break
+        say(f"Type a letter A-{LETTERS[len(question.choices) - 1]} or a number 1-{len(question.choices)}.")
+    verdict = "Correct." if picked == right else f"Not quite: the answer is {LETTERS[right]}."
+    say(f"{verdict} {question.answer}")
+    return picked == right
+
+
+def _choice_index(reply: str, count: int) -> int | None:
+    if len(reply) == 1 and reply.upper() in LETTERS[:count]:
+        return LETTERS.index(reply.upper())
+    if reply.isdigit() and 1 <= int(reply) <= count:
+        return int(reply) - 1
+    return None
+
+
+def _ask_open(question: Question, ask, say) -> bool | None:
+    if question.kind == "cloze":
+        say(CLOZE_PATTERN.sub("[…]", question.question))
+    else:
+        say(question.question)
+    if ask("Think of your answer, then press Enter to see it. ") is None:
+        return None
+    if question.kind == "cloze":
+        say(CLOZE_PATTERN.sub(lambda match: match.group(2), question.question))
+    if question.kind == "behavioural":
+        say("What a strong answer shows:")
+    if question.answer:
+        say(question.answer)
+    reply = ask("Did you get it? [y/n] ")
+    if reply is None:
+        return None
+    return reply.strip().lower() in GRADES_CORRECT
+
+
+def render_printable_quiz(items: list[QuizItem], name: str) -> str:
+    """A Markdown quiz: questions first (choices lettered), the answer key at the end."""
+    out = [f"# Quiz: {name}", "", f"{len(items)} questions. The answer key is at the end.", ""]
+    for number, item in enumerate(items, 1):
+        question = item.question
+        text = CLOZE_PATTERN.sub("_____", question.question) if question.kind == "cloze" else question.question
+        out += [f"## {number}. {item.topic_name} · {question.difficulty}", "", escape_html(text), ""]
+        if question.kind == "choice":
+            out += [f"{letter}. {escape_html(choice.text)}  " for letter, choice in zip(LETTERS, question.choices)]
+            out.append("")
+    out += ["## Answer key", ""]
+    for number, item in enumerate(items, 1):
+        question = item.question
+        if question.kind == "choice":
+            right = next(i for i, choice in enumerate(question.choices) if choice.correct)
+            key = f"**{LETTERS[right]}.** {escape_html(question.answer)}"
+        elif question.kind == "cloze":
+            hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
+            key = f"**{escape_html(hidden)}**" + (f". {escape_html(question.answer)}" if question.answer else "")
+        else:
+            key = escape_html(question.answer)
+        out += [f"{number}. {_indent(key)}", ""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _indent(text: str) -> str:
+    """Continuation lines of a numbered list item must be indented to stay inside it."""
+    return "\n".join(line if index == 0 or not line else f"   {line}" for index, line in enumerate(text.splitlines()))
+
+
+def history_path() -> Path:
+    """$PREP_HISTORY, else $XDG_DATA_HOME/prep/quiz-history.jsonl (~/.local/share by default)."""
+    if os.environ.get(HISTORY_ENV):
+        return Path(os.environ[HISTORY_ENV])
+    data_home = Path(os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return data_home / "prep" / "quiz-history.jsonl"
+
+
+def load_history(path: Path) -> list[dict]:
+    """Past quizzes, oldest first; unreadable lines are skipped, not fatal."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as err:
+        raise PrepError(f"cannot read quiz history {path}: {err.strerror}") from None
+    sessions = []
+    for line in lines:
+        try:
+            session = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(session, dict) and isinstance(session.get("results"), list):
+            sessions.append(session)
+    return sessions
+
+
+def save_result(path: Path, name: str, result: QuizResult) -> None:
+    if not result.answers:
+        return
+    session = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "deck": name,
+        "results": [{"id": item.question.id, "topic": item.question.topic_id, "correct": correct}
+                    for item, correct in result.answers],
+    }
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(session, ensure_ascii=False) + "\n")
+    except OSError as err:
+        raise PrepError(f"cannot save quiz history to {path}: {err.strerror}; set {HISTORY_ENV} elsewhere") from None
+
+
+def miss_rates(history: list[dict]) -> dict[str, float]:
+    """Share of past attempts at each question that were missed."""
+    attempts: dict[str, list[bool]] = {}
+    for session in history:
+        for entry in session["results"]:
+            if isinstance(entry, dict) and "id" in entry:
+                attempts.setdefault(entry["id"], []).append(bool(entry.get("correct")))
+    return {qid: 1 - sum(marks) / len(marks) for qid, marks in attempts.items()}
+
+
+def history_report(history: list[dict]) -> list[str]:
+    """Lines for `prep quiz --history`: each quiz's score, then accuracy per topic."""
+    if not history:
+        return ["No quizzes yet."]
+    lines = ["Quizzes:"]
+    for session in history:
+        results = [entry for entry in session["results"] if isinstance(entry, dict)]
+        correct = sum(bool(entry.get("correct")) for entry in results)
+        lines.append(f"  {session.get('time', '?')[:16].replace('T', ' ')}  {correct}/{len(results)}  "
+                     f"{session.get('deck', '')}")
+    by_topic: dict[str, list[bool]] = {}
+    for session in history:
+        for entry in session["results"]:
+            if isinstance(entry, dict) and "topic" in entry:
+                by_topic.setdefault(entry["topic"], []).append(bool(entry.get("correct")))
+    lines.append("By topic (first half of attempts → second half):")
+    for topic, marks in sorted(by_topic.items(), key=lambda pair: sum(pair[1]) / len(pair[1])):
+        half = len(marks) // 2
+        trend = (f"{_percent(marks[:half])} → {_percent(marks[half:])}" if half else _percent(marks))
+        lines.append(f"  {topic:<24} {sum(marks)}/{len(marks)}  {trend}")
+    return lines
+
+
+def _percent(marks: list[bool]) -> str:
+    return f"{round(100 * sum(marks) / len(marks))}%"
