@@ -124,12 +124,17 @@ def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
     """Bundled banks plus any in `extra_folders`; a bank there replaces a bundled one with its id."""
     by_id: dict[str, Bank] = {}
     problems: list[str] = []
-    for path in bank_files([bundled_banks_dir(), *(extra_folders or [])]):
+    bundled = bank_files([bundled_banks_dir()])
+    for path in [*bundled, *bank_files(extra_folders or [])]:
         try:
             bank = load_bank(path)
         except BankError as err:
             problems.extend(err.problems)
             continue
+        previous = by_id.get(bank.id)
+        if previous is not None and previous.path not in bundled:
+            clash = f"; question ids such as {bank.questions[0].id!r} would clash" if bank.questions else ""
+            problems.append(f"{path}: bank id {bank.id!r} is also defined in {previous.path}{clash}")
         by_id[bank.id] = bank
     banks = sorted(by_id.values(), key=lambda bank: bank.id)
     problems.extend(_duplicate_question_ids(banks))
