@@ -1,4 +1,6 @@
 """prep: turn a job posting into interview preparation (Anki deck, study guide, quiz)."""
+__version__ = "0.1.0"
+
 from .banks import Bank, Question, lint, load_bank, load_banks
 from .build import BuildResult, build, merge_postings
 from .errors import BankError, OutputError, PostingError, PrepError

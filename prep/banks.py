@@ -4,6 +4,7 @@ Every problem is reported as `file:line: message`, so a contributor can jump to 
 """
 from __future__ import annotations
 
+import hashlib
 import random
 import re
 from dataclasses import dataclass
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from . import cache
 from .errors import BankError
 
 try:  # libyaml's composer is several times faster; fall back where it is missing.
@@ -89,7 +91,7 @@ class Question:
     references: tuple[Reference, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity: banks are loaded once and used as cache keys
 class Bank:
     id: str
     name: str
@@ -121,13 +123,24 @@ def bank_files(folders: list[Path]) -> list[Path]:
 
 
 def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
-    """Bundled banks plus any in `extra_folders`; a bank there replaces a bundled one with its id."""
+    """Bundled banks plus any in `extra_folders`; a bank there replaces a bundled one with its id.
+
+    Parsed banks are cached, keyed by the bytes of every bank file and of this module.
+    """
+    bundled = bank_files([bundled_banks_dir()])
+    files = [*bundled, *bank_files(extra_folders or [])]
+    contents = {path: _read_bytes(path) for path in files}
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    for path, data in contents.items():
+        digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
+    cached = cache.read("banks")
+    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == digest.hexdigest():
+        return cached[1]
     by_id: dict[str, Bank] = {}
     problems: list[str] = []
-    bundled = bank_files([bundled_banks_dir()])
-    for path in [*bundled, *bank_files(extra_folders or [])]:
+    for path, data in contents.items():
         try:
-            bank = load_bank(path)
+            bank = load_bank(path, data)
         except BankError as err:
             problems.extend(err.problems)
             continue
@@ -140,7 +153,15 @@ def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
     problems.extend(_duplicate_question_ids(banks))
     if problems:
         raise BankError(problems)
+    cache.write("banks", (digest.hexdigest(), banks))
     return banks
+
+
+def _read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as err:
+        raise BankError([f"{path}: cannot read: {err.strerror}"]) from None
 
 
 def lint(paths: list[Path]) -> list[str]:
@@ -167,15 +188,13 @@ def _duplicate_question_ids(banks: list[Bank]) -> list[str]:
     return problems
 
 
-def load_bank(path: Path) -> Bank:
-    """Parse and check one bank file; raise BankError listing every problem."""
+def load_bank(path: Path, data: bytes | None = None) -> Bank:
+    """Parse and check one bank file (or its bytes); raise BankError listing every problem."""
     checker = _Checker(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = (_read_bytes(path) if data is None else data).decode("utf-8")
     except UnicodeDecodeError:
         raise BankError([f"{path}:1: not UTF-8 text"]) from None
-    except OSError as err:
-        raise BankError([f"{path}: cannot read: {err.strerror}"]) from None
     try:
         root = yaml.compose(text, Loader=_Loader)
     except yaml.YAMLError as err:

@@ -14,6 +14,7 @@ from .banks import Bank
 from .deck import NoteSpec, note_specs, write_deck
 from .errors import OutputError, PostingError, PrepError
 from .guide import render_guide
+from .render import save_render_cache
 from .quiz import draw_quiz, render_printable_quiz
 from .posting import Posting, PostingLine
 from .select import TopicSelection, select_questions
@@ -67,6 +68,7 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
     if not selections:
         raise PrepError("no questions left after --level/--max-per-topic; loosen them")
     specs = note_specs(selections, display_name)
+    save_render_cache()
     out_dir = out_root / slug
     deck_path, guide_path, quiz_path = (out_dir / f"{slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md"))
     try:

@@ -10,7 +10,7 @@ import click
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
 from .build import RETIRED_TAG, atomic_write, build, load_deck_selections, merge_postings
 from .errors import BankError, PrepError
-from .posting import read_posting
+from .posting import POSTING_SUFFIXES, read_posting
 from .quiz import (draw_quiz, history_path, history_report, load_history, miss_rates, render_printable_quiz,
                    run_quiz, save_result)
 from .select import select_questions
@@ -102,24 +102,54 @@ def _print_summary(result) -> None:
 
 
 @main.command()
-@click.argument("posting")
+@click.argument("postings", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON shape instead of text.")
 @_banks_option
-def topics(posting: str, as_json: bool, bank_folders: tuple[Path, ...]) -> None:
+def topics(postings: tuple[str, ...], as_json: bool, bank_folders: tuple[Path, ...]) -> None:
     """Show what a posting asks for, with evidence, without building anything.
 
     JSON shape: {"title", "company", "topics": [{"id", "name", "score", "evidence"}],
-    "uncovered"}, topics strongest first.
+    "uncovered"}, topics strongest first. With several postings (or a folder of them),
+    a list of those objects, each with its "source".
 
     Example:
 
         prep topics posting.txt --json
+
+        prep topics saved-postings/
     """
     banks = _load_banks(bank_folders)
-    report = find_topics(_read(posting), banks)
+    sources = _expand_folders(postings)
+    reports = [find_topics(_read(source), banks) for source in sources]
     if as_json:
-        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        if len(postings) == 1 and not Path(postings[0]).is_dir():
+            click.echo(json.dumps(reports[0].to_json(), indent=2, ensure_ascii=False))
+        else:
+            listing = [{"source": source, **report.to_json()} for source, report in zip(sources, reports)]
+            click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
         return
+    for source, report in zip(sources, reports):
+        if len(sources) > 1:
+            click.echo(f"== {source}")
+        _print_topics(report)
+
+
+def _expand_folders(sources: tuple[str, ...]) -> list[str]:
+    """Postings named directly, plus the posting files inside any folder given."""
+    expanded = []
+    for source in sources:
+        folder = Path(source)
+        if folder.is_dir():
+            files = sorted(path for path in folder.iterdir() if path.suffix.lower() in POSTING_SUFFIXES)
+            if not files:
+                raise click.ClickException(f"{source}: no .txt, .md or .html postings in this folder")
+            expanded += [str(path) for path in files]
+        else:
+            expanded.append(source)
+    return expanded
+
+
+def _print_topics(report) -> None:
     click.echo(f"title: {report.posting.title or '(not found)'}   company: {report.posting.company or '(not found)'}")
     if not report.topics:
         click.echo("no known topic found")

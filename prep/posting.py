@@ -11,8 +11,6 @@ import codecs
 import re
 import sys
 import unicodedata
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,7 +20,7 @@ from .errors import PostingError
 
 MAX_POSTING_BYTES = 16 * 1024 * 1024
 URL_TIMEOUT_SECONDS = 15
-POSTING_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", "")
+POSTING_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 # Section kinds, and how much a topic mentioned there counts.
 SECTION_WEIGHTS = {
@@ -206,6 +204,9 @@ def _read_bytes(source: str, stdin: BinaryIO | None) -> bytes:
 def _fetch(url: str) -> bytes:
     if not url.lower().startswith(("http://", "https://")):
         raise PostingError(f"{url}: only http:// and https:// URLs can be fetched")
+    import urllib.error  # only URL postings pay for importing the HTTP stack
+    import urllib.request
+
     request = urllib.request.Request(url, headers={"User-Agent": "prep (interview preparation)"})
     try:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:

@@ -74,34 +74,100 @@ def alias_pattern(alias: str) -> str:
     return rf"(?<!\w){body}{ending}(?!\w)"
 
 
-@lru_cache(maxsize=None)
-def _bank_patterns(aliases: tuple[str, ...], case_sensitive_aliases: tuple[str, ...]) -> tuple[re.Pattern[str], ...]:
-    patterns = []
-    # Longest alias first, so the match spans as much of the posting's phrase as it can.
-    if aliases:
-        patterns.append(re.compile("|".join(alias_pattern(a) for a in sorted(aliases, key=len, reverse=True)), re.I))
-    if case_sensitive_aliases:
-        patterns.append(re.compile("|".join(alias_pattern(a) for a in sorted(case_sensitive_aliases, key=len, reverse=True))))
-    return tuple(patterns)
+@dataclass
+class _Alias:
+    text: str
+    case_sensitive: bool
+    lead: int  # characters before the first word: 1 for ".net"
+    bank: Bank
+    _compiled: re.Pattern[str] | None = None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use: most aliases never meet their first word in a posting.
+        if self._compiled is None:
+            self._compiled = re.compile(alias_pattern(self.text), 0 if self.case_sensitive else re.I)
+        return self._compiled
+
+
+class AliasIndex:
+    """Every bank's aliases, looked up by the first word they start with.
+
+    Trying a few hundred alias patterns at every position of a posting is slow; looking
+    up each word of the posting in a dict and trying only the aliases that start with it
+    keeps matching fast on long postings and many banks.
+    """
+
+    def __init__(self, banks: tuple[Bank, ...]):
+        self.by_word: dict[tuple[str, bool], list[_Alias]] = {}
+        self.by_stem: dict[tuple[str, bool], list[_Alias]] = {}  # single-word aliases ending in *
+        for bank in banks:
+            for alias in bank.aliases:
+                self._add(alias, bank, case_sensitive=False)
+            for alias in bank.case_sensitive_aliases:
+                self._add(alias, bank, case_sensitive=True)
+        self.stem_lengths = sorted({len(stem) for stem, _ in self.by_stem}, reverse=True)
+        self._candidates: dict[str, tuple[_Alias, ...]] = {}
+
+    def _add(self, alias: str, bank: Bank, case_sensitive: bool) -> None:
+        words = re.findall(r"\w+", alias)
+        if not words:
+            return
+        entry = _Alias(alias, case_sensitive, alias.index(words[0]), bank)
+        first = words[0] if case_sensitive else words[0].lower()
+        if len(words) == 1 and alias.rstrip().endswith("*"):
+            self.by_stem.setdefault((first, case_sensitive), []).append(entry)
+            return
+        self.by_word.setdefault((first, case_sensitive), []).append(entry)
+        after_first = alias[entry.lead + len(words[0]):]
+        if len(words) > 1 and after_first[:1] in (" ", "-"):
+            # "event driven" also matches "eventdriven", which is one word in the posting.
+            joined = first + (words[1] if case_sensitive else words[1].lower())
+            self.by_word.setdefault((joined, case_sensitive), []).append(entry)
+
+    def candidates(self, word: str) -> tuple[_Alias, ...]:
+        cached = self._candidates.get(word)
+        if cached is None:
+            lower = word.lower()
+            found = [*self.by_word.get((lower, False), ()), *self.by_word.get((word, True), ())]
+            for length in self.stem_lengths:
+                if length <= len(word):
+                    found += [*self.by_stem.get((lower[:length], False), ()), *self.by_stem.get((word[:length], True), ())]
+            cached = self._candidates[word] = tuple(found)
+        return cached
+
+    def spans(self, text: str) -> list[tuple[int, int, Bank]]:
+        """Alias matches in one line; a match inside a longer match of another topic is
+        dropped (so "Postgre SQL" is PostgreSQL, not also SQL)."""
+        spans = []
+        for word in _WORD.finditer(text):
+            for alias in self.candidates(word.group()):
+                match = alias.pattern.match(text, word.start() - alias.lead)
+                if match:
+                    spans.append((match.start(), match.end(), alias.bank))
+        if len(spans) < 2:
+            return spans
+        return [
+            (start, end, bank)
+            for start, end, bank in spans
+            if not any(
+                other is not bank and other_start <= start and end <= other_end and other_end - other_start > end - start
+                for other_start, other_end, other in spans
+            )
+        ]
+
+
+_WORD = re.compile(r"\w+")
+
+
+@lru_cache(maxsize=8)
+def alias_index(banks: tuple[Bank, ...]) -> AliasIndex:
+    return AliasIndex(banks)
 
 
 def find_spans(text: str, banks: list[Bank]) -> list[tuple[int, int, Bank]]:
-    """Alias matches in one line; a match inside a longer match of another topic is dropped
-    (so "Postgre SQL" is PostgreSQL, not also SQL)."""
-    spans = [
-        (match.start(), match.end(), bank)
-        for bank in banks
-        for pattern in _bank_patterns(bank.aliases, bank.case_sensitive_aliases)
-        for match in pattern.finditer(text)
-    ]
-    return [
-        (start, end, bank)
-        for start, end, bank in spans
-        if not any(
-            other is not bank and other_start <= start and end <= other_end and other_end - other_start > end - start
-            for other_start, other_end, other in spans
-        )
-    ]
+    """Alias matches in one line (see AliasIndex.spans)."""
+    return alias_index(tuple(banks)).spans(text)
 
 
 def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
@@ -111,13 +177,14 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     uncovered: list[str] = []
     seen_lines: set[str] = set()
     by_id = {bank.id: bank for bank in banks}
+    index = alias_index(tuple(banks))
     title_line = next((line.text for line in posting.lines if posting.title and posting.title in line.text), None)
     for line in posting.lines:
         weight = SECTION_WEIGHTS["title"] if line.text == title_line else line.weight
         if weight == 0 or line.text in seen_lines:
             continue
         seen_lines.add(line.text)
-        spans = find_spans(line.text, banks)
+        spans = index.spans(line.text)
         for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)

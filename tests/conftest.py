@@ -85,3 +85,12 @@ def _no_network_proxy(monkeypatch):
     for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("no_proxy", "*")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Tests never read or write the user's real cache."""
+    patcher = pytest.MonkeyPatch()
+    patcher.setenv("PREP_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    yield
+    patcher.undo()

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import click
 import pytest
@@ -109,9 +110,22 @@ def test_bad_postings_get_one_line_errors_and_write_nothing(tmp_path, write, con
 def test_missing_file_directory_and_bad_url_are_clean_errors(tmp_path):
     for source, message in ((str(tmp_path / "nope.txt"), "no such file"), (str(tmp_path), "is a folder"),
                             ("ftp://example.org/x", "only http:// and https://")):
-        result = run("topics", source)
+        result = run("build", source, "--out", str(tmp_path / "out"))
         assert result.exit_code == 1, source
         assert result.output.startswith("Error: ") and message in result.output
+    empty = run("topics", str(tmp_path))
+    assert empty.exit_code == 1 and "no .txt, .md or .html postings in this folder" in empty.output
+
+
+def test_topics_over_a_folder_lists_every_posting(tmp_path, write):
+    write("a.txt", "Kafka Engineer\nRequirements\n- Apache Kafka\n")
+    write("b.md", "# Database Engineer\n## Requirements\n- PostgreSQL\n")
+    write("notes.json", "{}")
+    result = run("topics", str(tmp_path), "--json")
+    assert result.exit_code == 0, result.output
+    listing = json.loads(result.output)
+    assert [Path(entry["source"]).name for entry in listing] == ["a.txt", "b.md"]
+    assert listing[0]["topics"][0]["id"] == "kafka" and listing[1]["topics"][0]["id"] == "postgresql"
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root can write anywhere")
