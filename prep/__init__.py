@@ -2,11 +2,21 @@
 __version__ = "0.1.0"
 
 from .banks import Bank, Question, lint, load_bank, load_banks
-from .build import BuildResult, build, merge_postings
 from .errors import BankError, OutputError, PostingError, PrepError
 from .posting import Posting, parse_posting, read_posting
 from .select import TopicSelection, select_questions
 from .topics import TopicMatch, TopicReport, find_topics
+
+
+
+def __getattr__(name: str):
+    # The deck writer pulls in genanki; `prep topics` and other readers should not pay for it.
+    if name in ("BuildResult", "build", "merge_postings"):
+        from . import build as build_module
+
+        return getattr(build_module, name)
+    raise AttributeError(f"module 'prep' has no attribute {name!r}")
+
 
 __all__ = [
     "Bank", "BankError", "BuildResult", "OutputError", "Posting", "PostingError", "PrepError", "Question",

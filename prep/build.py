@@ -103,7 +103,7 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
     atomic_write(deck_path, lambda tmp: write_deck([*specs, *retired], tmp, timestamp))
     atomic_write(guide_path, lambda tmp: tmp.write_text(guide, encoding="utf-8"))
     atomic_write(quiz_path, lambda tmp: tmp.write_text(quiz, encoding="utf-8"))
-    manifest_text = json.dumps(new_manifest, ensure_ascii=False, sort_keys=True, indent=0) + "\n"
+    manifest_text = json.dumps(new_manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     atomic_write(out_dir / MANIFEST_NAME, lambda tmp: tmp.write_text(manifest_text, encoding="utf-8"))
     return BuildResult(report, selections, display_name, out_dir, deck_path, guide_path, quiz_path,
                        len(specs), len(retired))

@@ -8,13 +8,12 @@ from pathlib import Path
 import click
 
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
-from .build import RETIRED_TAG, atomic_write, build, load_deck_selections, merge_postings
 from .errors import BankError, PrepError
 from .posting import POSTING_SUFFIXES, read_posting
-from .quiz import (draw_quiz, history_path, history_report, load_history, miss_rates, render_printable_quiz,
-                   run_quiz, save_result)
-from .select import select_questions
 from .topics import find_topics
+
+# `build` and `quiz` import their modules when they run: genanki and the renderer are
+# most of prep's start-up time, and `prep topics` or `prep banks` need neither.
 
 
 def _banks_option(command):
@@ -69,6 +68,8 @@ def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, m
     """
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
+    from .build import build, merge_postings
+
     banks = _load_banks(bank_folders)
     read = [_read(source) for source in postings]
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
@@ -84,6 +85,8 @@ build_command.name = "build"
 
 
 def _print_summary(result) -> None:
+    from .build import RETIRED_TAG
+
     posting = result.report.posting
     click.echo(f"{result.display_name}")
     click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
@@ -243,6 +246,11 @@ def quiz(source: str | None, count: int, topics: tuple[str, ...], levels: tuple[
 
         prep quiz --history
     """
+    from .build import atomic_write, load_deck_selections
+    from .quiz import (draw_quiz, history_path, history_report, load_history, miss_rates, render_printable_quiz,
+                       run_quiz, save_result)
+    from .select import select_questions
+
     try:
         if show_history:
             for line in history_report(load_history(history_path())):

@@ -19,6 +19,8 @@ def github_anchor(heading: str) -> str:
 
 def escape_html(markdown_text: str) -> str:
     """Bank Markdown with `<` escaped outside code, so no raw HTML reaches the guide."""
+    if "<" not in markdown_text:
+        return markdown_text
     parts = re.split(r"(^(?:```|~~~).*?^(?:```|~~~)[ \t]*$)", markdown_text, flags=re.M | re.S)
     escaped = []
     for index, part in enumerate(parts):

@@ -20,6 +20,7 @@ from .errors import PostingError
 
 MAX_POSTING_BYTES = 16 * 1024 * 1024
 URL_TIMEOUT_SECONDS = 15
+COMPANY_SCAN_LINES = 150
 POSTING_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
 # Section kinds, and how much a topic mentioned there counts.
@@ -80,6 +81,8 @@ _ROLE_WORDS = re.compile(
 _GENDER_TAG = re.compile(r"\s*\((?:[fmwdx]\s*/\s*)+[fmwdx]\)|\s*\((?:all genders?|any gender)\)", re.I)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
 _INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
+_HAS_BULLET = re.compile(r"[•·▪◦●]")
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
 # "The role does not require technical leadership", "React is not required".
 _RULED_OUT = re.compile(r"\b(?:does not|doesn't|do not|don't|will not|won't) (?:require|need)\b|"
@@ -114,7 +117,8 @@ class PostingLine:
     @property
     def weight(self) -> float:
         """How much a topic named on this line counts; nothing where the line rules it out."""
-        return 0.0 if _RULED_OUT.search(self.text) else SECTION_WEIGHTS[self.section]
+        ruled_out = ("not" in self.text or "n't" in self.text or "no " in self.text) and _RULED_OUT.search(self.text)
+        return 0.0 if ruled_out else SECTION_WEIGHTS[self.section]
 
 
 @dataclass(frozen=True)
@@ -272,19 +276,27 @@ def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
         page_title = " ".join(parser.page_title.split()) or None
     # NFKC folds compatibility forms (no-break spaces, full-width letters); Unicode
     # hyphens become ASCII so "event‑driven" matches like "event-driven".
-    text = unicodedata.normalize("NFKC", text).translate(_HYPHENS)
+    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text).translate(_HYPHENS))
     lines: list[tuple[str, bool]] = []
     for raw_line in text.splitlines():
-        raw_line = _CONTROL.sub(" ", raw_line)
-        if _SOURCE_LINE.match(raw_line.strip()):
+        if raw_line[:7].lower() in ("source:", "url: ht") and _SOURCE_LINE.match(raw_line.strip()):
             continue
         # Bullets run together on one line ("Key Responsibilities• a• b") become lines.
-        for index, piece in enumerate(_INLINE_BULLETS.split(raw_line)):
-            piece = " ".join(piece.split())
-            is_item = index > 0 or bool(_BULLET.match(piece))
-            piece = _BULLET.sub("", piece)
-            piece = re.sub(r"^#{1,6}\s+", "", piece)  # Markdown headings
-            piece = re.sub(r"\*\*|__", "", piece)
+        pieces = _INLINE_BULLETS.split(raw_line) if _HAS_BULLET.search(raw_line) else [raw_line]
+        for index, piece in enumerate(pieces):
+            piece = piece.strip()
+            if "  " in piece or "\t" in piece:
+                piece = " ".join(piece.split())
+            if not piece:
+                continue
+            is_item = index > 0
+            if not piece[0].isalnum():
+                bullet = _BULLET.match(piece)
+                if bullet:
+                    is_item, piece = True, piece[bullet.end():]
+                piece = _MARKDOWN_HEADING.sub("", piece)
+            if "**" in piece or "__" in piece:
+                piece = piece.replace("**", "").replace("__", "")
             if piece:
                 lines.append((piece, is_item))
     return lines, page_title
@@ -346,7 +358,9 @@ def _clean_title(text: str) -> str:
 
 
 def _detect_company(lines: list[PostingLine], title_index: int | None, page_title: str | None) -> str | None:
-    texts = [line.text for line in lines if line.section != "boilerplate"]
+    # A posting names its company near the top or in its closing lines.
+    texts = [line.text for line in [*lines[:COMPANY_SCAN_LINES], *lines[-COMPANY_SCAN_LINES:]]
+             if line.section != "boilerplate"]
     for pattern in _COMPANY_PATTERNS:
         for text in texts:
             match = pattern.search(text)

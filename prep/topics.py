@@ -10,15 +10,22 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from .banks import Bank
+from .banks import COMMON_WORDS, Bank
 from .posting import SECTION_WEIGHTS, Posting
 
 MIN_SCORE = 0.5  # below this (one mention in the company blurb) a topic is noise
 UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
+# A real posting has a few dozen requirement lines; past these limits (a page dump, a
+# log pasted by mistake) the list of uncovered lines stops being useful.
+MAX_UNCOVERED = 50
+UNCOVERED_SCAN_LINES = 2000
 
 # Words that look technical (acronyms, CamelCase, C#, .NET, CI/CD) but name no skill.
 _TERM = re.compile(r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
                    r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)")
+_TERM_HINT = re.compile(r"[A-Z#+]")
+_LEAD_IN = re.compile(r"^[^:.!?]{1,60}:\s+")
+_PROSE_WORD = re.compile(r"[A-Za-z][\w'’]*")
 _NOT_TERMS = frozenset("""
 API APIs SDK SDKs UI UX I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
 CEO CTO VP QA KPI KPIs OKR OKRs FTE B2B B2C SaaS PhD BSc MSc BS MS MBA UTC CET EST PST
@@ -74,28 +81,29 @@ def alias_pattern(alias: str) -> str:
     return rf"(?<!\w){body}{ending}(?!\w)"
 
 
-@dataclass
+@dataclass(eq=False)
 class _Alias:
     text: str
     case_sensitive: bool
-    lead: int  # characters before the first word: 1 for ".net"
     bank: Bank
+    other_words: tuple[str, ...]  # a cheap test before the regex: each must occur in the line
     _compiled: re.Pattern[str] | None = None
 
     @property
     def pattern(self) -> re.Pattern[str]:
-        # Compiled on first use: most aliases never meet their first word in a posting.
+        # Compiled on first use: most aliases never meet their key word in a posting.
         if self._compiled is None:
             self._compiled = re.compile(alias_pattern(self.text), 0 if self.case_sensitive else re.I)
         return self._compiled
 
 
 class AliasIndex:
-    """Every bank's aliases, looked up by the first word they start with.
+    """Every bank's aliases, looked up by their most distinctive word.
 
-    Trying a few hundred alias patterns at every position of a posting is slow; looking
-    up each word of the posting in a dict and trying only the aliases that start with it
-    keeps matching fast on long postings and many banks.
+    Trying a few hundred alias patterns on every line is slow. Instead each alias is
+    filed under one of its words (the longest uncommon one: "closely" for "work closely
+    with"); a line's words are looked up in that index, the other words of each
+    candidate are checked as substrings, and only the survivors run their regex.
     """
 
     def __init__(self, banks: tuple[Bank, ...]):
@@ -107,44 +115,61 @@ class AliasIndex:
             for alias in bank.case_sensitive_aliases:
                 self._add(alias, bank, case_sensitive=True)
         self.stem_lengths = sorted({len(stem) for stem, _ in self.by_stem}, reverse=True)
+        self.stem_starts = {stem.lower()[:3] for stem, _ in self.by_stem}
         self._candidates: dict[str, tuple[_Alias, ...]] = {}
+        self._hits: set[str] = set()  # words that some alias is filed under
+        self._misses: set[str] = set()
 
     def _add(self, alias: str, bank: Bank, case_sensitive: bool) -> None:
-        words = re.findall(r"\w+", alias)
+        words = [word if case_sensitive else word.lower() for word in re.findall(r"\w+", alias)]
         if not words:
             return
-        entry = _Alias(alias, case_sensitive, alias.index(words[0]), bank)
-        first = words[0] if case_sensitive else words[0].lower()
-        if len(words) == 1 and alias.rstrip().endswith("*"):
-            self.by_stem.setdefault((first, case_sensitive), []).append(entry)
+        whole_words = words[:-1] if alias.rstrip().endswith("*") else words
+        if not whole_words:  # "mentor*": filed under its stem
+            self.by_stem.setdefault((words[0], case_sensitive), []).append(_Alias(alias, case_sensitive, bank, ()))
             return
-        self.by_word.setdefault((first, case_sensitive), []).append(entry)
-        after_first = alias[entry.lead + len(words[0]):]
-        if len(words) > 1 and after_first[:1] in (" ", "-"):
-            # "event driven" also matches "eventdriven", which is one word in the posting.
-            joined = first + (words[1] if case_sensitive else words[1].lower())
-            self.by_word.setdefault((joined, case_sensitive), []).append(entry)
+        key = max(whole_words, key=lambda word: (not word.isdigit(), word.lower() not in COMMON_WORDS, len(word)))
+        others = list(words)
+        others.remove(key)
+        self.by_word.setdefault((key, case_sensitive), []).append(_Alias(alias, case_sensitive, bank, tuple(others)))
+        if len(words) > 1 and alias.lstrip(".")[len(words[0]):][:1] in (" ", "-"):
+            # "event driven" also matches "eventdriven", one word in the posting.
+            joined = _Alias(alias, case_sensitive, bank, tuple(words[2:]))
+            self.by_word.setdefault((words[0] + words[1], case_sensitive), []).append(joined)
 
     def candidates(self, word: str) -> tuple[_Alias, ...]:
         cached = self._candidates.get(word)
+        if cached is None and word.isdigit():  # aliases are never filed under a number
+            return ()  # and numbers are not remembered: a long posting has too many
         if cached is None:
             lower = word.lower()
             found = [*self.by_word.get((lower, False), ()), *self.by_word.get((word, True), ())]
-            for length in self.stem_lengths:
+            for length in self.stem_lengths if lower[:3] in self.stem_starts else ():
                 if length <= len(word):
                     found += [*self.by_stem.get((lower[:length], False), ()), *self.by_stem.get((word[:length], True), ())]
             cached = self._candidates[word] = tuple(found)
+            (self._hits if found else self._misses).add(word)
         return cached
 
     def spans(self, text: str) -> list[tuple[int, int, Bank]]:
         """Alias matches in one line; a match inside a longer match of another topic is
         dropped (so "Postgre SQL" is PostgreSQL, not also SQL)."""
-        spans = []
-        for word in _WORD.finditer(text):
-            for alias in self.candidates(word.group()):
-                match = alias.pattern.match(text, word.start() - alias.lead)
-                if match:
-                    spans.append((match.start(), match.end(), alias.bank))
+        words = set(_WORD.findall(text))
+        for word in words.difference(self._hits, self._misses):
+            self.candidates(word)
+        hits = words.intersection(self._hits)
+        if not hits:
+            return []
+        lower = text.lower()
+        viable: dict[_Alias, None] = {}
+        for word in hits:
+            for alias in self._candidates[word]:
+                line = text if alias.case_sensitive else lower
+                if all(other in line for other in alias.other_words):
+                    viable[alias] = None
+        if not viable:
+            return []
+        spans = [(match.start(), match.end(), alias.bank) for alias in viable for match in alias.pattern.finditer(text)]
         if len(spans) < 2:
             return spans
         return [
@@ -177,6 +202,7 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     uncovered: list[str] = []
     seen_lines: set[str] = set()
     by_id = {bank.id: bank for bank in banks}
+    scanned_for_uncovered = 0
     index = alias_index(tuple(banks))
     title_line = next((line.text for line in posting.lines if posting.title and posting.title in line.text), None)
     for line in posting.lines:
@@ -188,8 +214,11 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
         for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)
-        if line.section in UNCOVERED_SECTIONS and not line.heading and _uncovered_terms(line.text, spans, posting.company):
-            uncovered.append(line.text)
+        if (line.section in UNCOVERED_SECTIONS and not line.heading and len(uncovered) < MAX_UNCOVERED
+                and scanned_for_uncovered < UNCOVERED_SCAN_LINES):
+            scanned_for_uncovered += 1
+            if _uncovered_terms(line.text, spans, posting.company):
+                uncovered.append(line.text)
     topics = [
         TopicMatch(by_id[bank_id], round(score, 2), tuple(evidence[bank_id]))
         for bank_id, score in scores.items()
@@ -201,20 +230,22 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
 
 def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str | None) -> list[str]:
     """Technical-looking words in a line that no alias match covers."""
-    if text.endswith(":") or len(text.split()) < 4:
-        return []  # headings name sections, not skills
-    lead_in = re.match(r"^[^:.!?]{1,60}:\s+", text)  # "Deep Tech Skills: TypeScript, …"
+    if text.endswith(":") or len(text.split()) < 4 or not _TERM_HINT.search(text, 1):
+        return []  # headings name sections, not skills; no capital, '#' or '+' means no term
+    lead_in = _LEAD_IN.match(text)  # "Deep Tech Skills: TypeScript, …"
     offset = lead_in.end() if lead_in else 0
-    words = re.findall(r"[A-Za-z][\w'’]*", text[offset:])
-    title_case = all(word[0].isupper() for word in words if len(word) > 3)
+    title_case = None
     terms = []
-    for match in _TERM.finditer(text):
+    for match in _TERM.finditer(text, offset):
         term = match.group()
-        if match.start() < offset or term in _NOT_TERMS or (company and term in company.split()) or any(start <= match.start() < end for start, end, _ in spans):
+        if term in _NOT_TERMS or (company and term in company.split()) or \
+                any(start <= match.start() < end for start, end, _ in spans):
             continue
         if term[0].isupper() and term[1:].islower():
             # A plain capitalised word counts only mid-sentence in ordinary prose
             # ("tools (Terraform)"), not at a sentence start or in Title Case.
+            if title_case is None:
+                title_case = all(word[0].isupper() for word in _PROSE_WORD.findall(text, offset) if len(word) > 3)
             before = text[:match.start()].rstrip()
             if title_case or not before or before[-1] in ".:!?;-–—" or before.endswith(("’s", "'s")):
                 continue
