@@ -83,3 +83,41 @@ def test_json_shape_is_the_documented_contract(banks):
     assert report["title"] == "Senior Backend Engineer – Payments Platform"
     assert report["company"] == "Northwind Logistics"
     assert set(report["topics"][0]) == {"id", "name", "score", "evidence"}
+
+
+def naive_spans(text: str, banks) -> set[tuple[int, int, str]]:
+    """Every alias regex run over the whole line: slow, obviously right."""
+    import re
+
+    spans = []
+    for bank in banks:
+        for aliases, flags in ((bank.aliases, re.I), (bank.case_sensitive_aliases, 0)):
+            for alias in aliases:
+                spans += [(m.start(), m.end(), bank) for m in re.finditer(alias_pattern(alias), text, flags)]
+    return {
+        (start, end, bank.id) for start, end, bank in spans
+        if not any(other is not bank and s <= start and end <= e and e - s > end - start for s, e, other in spans)
+    }
+
+
+def test_alias_index_finds_what_every_alias_regex_finds(banks):
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from prep.topics import find_spans
+
+    fragments = sorted({alias.rstrip("*") for bank in banks for alias in (*bank.aliases, *bank.case_sensitive_aliases)})
+    pieces = st.one_of(
+        st.sampled_from(fragments).map(lambda text: text.replace(" ", "-")),
+        st.sampled_from(fragments).map(str.upper),
+        st.sampled_from(fragments).map(lambda text: text + "ing"),
+        st.sampled_from(fragments),
+        st.sampled_from([" ", ", ", " (", ") ", "/", ".", " and ", "-", "", " the ", "—", "2", "é"]),
+    )
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(pieces, max_size=12).map("".join))
+    def check(text):
+        assert {(s, e, bank.id) for s, e, bank in find_spans(text, banks)} == naive_spans(text, banks)
+
+    check()
