@@ -53,7 +53,7 @@ def merge_postings(postings: list[Posting]) -> Posting:
 
 
 def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None = None,
-          max_per_topic: int | None = None, levels: tuple[str, ...] = ()) -> BuildResult:
+          max_per_topic: int | None = None, levels: tuple[str, ...] = (), days: int | None = None) -> BuildResult:
     """Build one posting's deck and guide into `out_root/<slug>/`."""
     display_name = " ".join(name.split()) if name else posting.display_name
     slug = slugify(display_name)
@@ -86,7 +86,8 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
         timestamp = float(previous)
     else:  # strictly newer, even for two builds within one second
         timestamp = float(max(int(time.time()), int(previous or 0) + 1))
-    guide = render_guide(report, selections, display_name, deck_file=deck_path.name)
+    guide = render_guide(report, selections, display_name, deck_file=deck_path.name, days=days,
+                         quiz_command=f"prep quiz {out_dir} --count 10")
     quiz = render_printable_quiz(draw_quiz(selections, count=PRINTABLE_QUIZ_SIZE, seed=slug), display_name)
     new_manifest = {
         "version": 1,

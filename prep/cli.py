@@ -53,9 +53,11 @@ def main() -> None:
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
 @click.option("--level", "levels", multiple=True, type=click.Choice(DIFFICULTIES),
               help="Keep only questions of this difficulty. Repeatable.")
+@click.option("--days", type=click.IntRange(1, 90), help="Add a day-by-day study plan to the guide.")
 @_banks_option
 def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, merge: bool,
-                  max_per_topic: int | None, levels: tuple[str, ...], bank_folders: tuple[Path, ...]) -> None:
+                  max_per_topic: int | None, levels: tuple[str, ...], days: int | None,
+                  bank_folders: tuple[Path, ...]) -> None:
     """Build an Anki deck and a Markdown study guide for each posting.
 
     POSTINGS are .txt/.md/.html files, - for standard input, or http(s) URLs.
@@ -65,6 +67,8 @@ def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, m
         prep build posting.txt
 
         prep build a.txt b.html --merge --name "Two offers" --max-per-topic 10
+
+        prep build posting.txt --days 5
     """
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
@@ -75,7 +79,8 @@ def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, m
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
     for posting in targets:
         try:
-            result = build(posting, banks, out_root, name=name, max_per_topic=max_per_topic, levels=levels)
+            result = build(posting, banks, out_root, name=name, max_per_topic=max_per_topic, levels=levels,
+                           days=days)
         except PrepError as err:
             raise click.ClickException(str(err)) from None
         _print_summary(result)

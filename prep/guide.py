@@ -43,7 +43,7 @@ def _inline(text: str) -> str:
 
 
 def render_guide(report: TopicReport, selections: list[TopicSelection], display_name: str,
-                 deck_file: str | None = None) -> str:
+                 deck_file: str | None = None, days: int | None = None, quiz_command: str | None = None) -> str:
     posting = report.posting
     total = sum(len(selection.questions) for selection in selections)
     out = [f"# Interview prep: {_inline(display_name)}", ""]
@@ -60,6 +60,8 @@ def render_guide(report: TopicReport, selections: list[TopicSelection], display_
     if report.uncovered:
         out.append(f"| | [Requirements no bank covers](#{github_anchor('Requirements no bank covers')}) "
                    f"| | {len(report.uncovered)} |")
+    if days:
+        out += _study_plan(selections, headings, days, quiz_command)
     for number, (heading, selection) in enumerate(zip(headings, selections), 1):
         out += ["", f"## {_inline(heading)}", ""]
         out += _why_it_matters(selection)
@@ -75,6 +77,35 @@ def render_guide(report: TopicReport, selections: list[TopicSelection], display_
                 "Prepare them from the product's own documentation.", ""]
         out += [f"- {_inline(line)}" for line in report.uncovered]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _study_plan(selections: list[TopicSelection], headings: list[str], days: int,
+                quiz_command: str | None) -> list[str]:
+    """Questions spread evenly over the days, strongest topics first."""
+    total = sum(len(selection.questions) for selection in selections)
+    per_day = -(-total // days)  # ceiling division
+    plan: list[list[str]] = [[] for _ in range(days)]
+    position = 0
+    for number, (heading, selection) in enumerate(zip(headings, selections), 1):
+        first = 1
+        remaining = len(selection.questions)
+        while remaining:
+            day = min(position // per_day, days - 1)
+            take = min(remaining, per_day - position % per_day) if day < days - 1 else remaining
+            last = first + take - 1
+            span = f"{number}.{first}" if take == 1 else f"{number}.{first}–{number}.{last}"
+            plan[day].append(f"[{_inline(selection.topic.name)}](#{github_anchor(heading)}) {span}")
+            position += take
+            remaining -= take
+            first = last + 1
+    out = ["", f"## Study plan: {days} days", "",
+           f"About {per_day} questions a day, strongest topics first."]
+    if quiz_command:
+        out[-1] += f" End each day with `{quiz_command}` to test yourself."
+    out.append("")
+    for day, items in enumerate(plan, 1):
+        out.append(f"- **Day {day}**: " + ("; ".join(items) if items else "review what you missed"))
+    return out
 
 
 def _why_it_matters(selection: TopicSelection) -> list[str]:

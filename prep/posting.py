@@ -127,6 +127,7 @@ class Posting:
     title: str | None
     company: str | None
     lines: tuple[PostingLine, ...]
+    title_line: str | None = None  # the line the title was read from, if it came from a line
 
     @property
     def display_name(self) -> str:
@@ -151,7 +152,8 @@ def parse_posting(text: str, source: str = "<text>") -> Posting:
     company = _detect_company(lines, title_index, page_title)
     if title and company and title.startswith(company + " "):
         title = title[len(company) + 1:]  # job boards prefix the company: "On Senior Backend Engineer"
-    return Posting(source=source, title=title, company=company, lines=tuple(lines))
+    title_line = lines[title_index].text if title_index is not None else None
+    return Posting(source=source, title=title, company=company, lines=tuple(lines), title_line=title_line)
 
 
 def decode(raw: bytes) -> str:

@@ -204,7 +204,7 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     by_id = {bank.id: bank for bank in banks}
     scanned_for_uncovered = 0
     index = alias_index(tuple(banks))
-    title_line = next((line.text for line in posting.lines if posting.title and posting.title in line.text), None)
+    title_line = posting.title_line
     for line in posting.lines:
         weight = SECTION_WEIGHTS["title"] if line.text == title_line else line.weight
         if weight == 0 or line.text in seen_lines:
@@ -219,8 +219,11 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
             scanned_for_uncovered += 1
             if _uncovered_terms(line.text, spans, posting.company):
                 uncovered.append(line.text)
+    # The title line says least about why a topic matters ("… – Payments Platform"):
+    # requirement and responsibility lines come first.
     topics = [
-        TopicMatch(by_id[bank_id], round(score, 2), tuple(evidence[bank_id]))
+        TopicMatch(by_id[bank_id], round(score, 2),
+                   tuple(sorted(evidence[bank_id], key=lambda text: text == title_line)))
         for bank_id, score in scores.items()
         if score >= MIN_SCORE
     ]

@@ -78,3 +78,21 @@ def test_bank_html_cannot_reach_the_guide_or_the_cards(tmp_path, write):
 def test_escape_html_leaves_code_blocks_alone():
     text = "a <b>\n```html\n<div>x</div>\n```\n`<i>` and <i>"
     assert escape_html(text) == "a &lt;b>\n```html\n<div>x</div>\n```\n`<i>` and &lt;i>"
+
+
+def test_days_plan_covers_every_question_once(tmp_path):
+    guide = build_guide(tmp_path, "--days", "4")
+    plan = guide.split("## Study plan: 4 days", 1)[1].split("\n## ", 1)[0]
+    days = re.findall(r"^- \*\*Day (\d)\*\*: (.*)$", plan, re.M)
+    assert [day for day, _ in days] == ["1", "2", "3", "4"]
+    covered = []
+    for _, items in days:
+        for topic, first, last in re.findall(r"\(#[^)]+\) (\d+)\.(\d+)(?:–\d+\.(\d+))?", items):
+            covered += [(topic, n) for n in range(int(first), int(last or first) + 1)]
+    questions = re.findall(r"^### (\d+)\.(\d+) ", guide, re.M)
+    assert sorted(covered) == sorted((topic, int(n)) for topic, n in questions)
+    assert "prep quiz " in plan
+
+
+def test_guide_without_days_has_no_plan(tmp_path):
+    assert "## Study plan" not in build_guide(tmp_path)
