@@ -400,6 +400,12 @@ class _Checker:
             self.problem(node, f"{what}: needs 3 to 5 choices, has {len(choices)}")
         if sum(choice.correct for choice in choices) != 1:
             self.problem(node, f"{what}: exactly one choice must have correct: true")
+        elif len(choices) > 1:
+            right = next(len(choice.text) for choice in choices if choice.correct)
+            longest_wrong = max(len(choice.text) for choice in choices if not choice.correct)
+            if right > 1.5 * longest_wrong and right - longest_wrong > 15:
+                self.problem(node, f"{what}: the correct choice is far longer than every other one, which gives "
+                                   "it away; move detail into the answer or make the others as specific")
         return tuple(choices)
 
     def star(self, node: yaml.Node | None, what: str) -> Star | None:

@@ -133,9 +133,11 @@ class AliasIndex:
         others.remove(key)
         self.by_word.setdefault((key, case_sensitive), []).append(_Alias(alias, case_sensitive, bank, tuple(others)))
         if len(words) > 1 and alias.lstrip(".")[len(words[0]):][:1] in (" ", "-"):
-            # "event driven" also matches "eventdriven", one word in the posting.
+            # "event driven" also matches "eventdriven", one word in the posting; with
+            # "job queue*" that word is only a stem ("jobqueueing").
             joined = _Alias(alias, case_sensitive, bank, tuple(words[2:]))
-            self.by_word.setdefault((words[0] + words[1], case_sensitive), []).append(joined)
+            index = self.by_stem if len(words) == 2 and len(whole_words) == 1 else self.by_word
+            index.setdefault((words[0] + words[1], case_sensitive), []).append(joined)
 
     def candidates(self, word: str) -> tuple[_Alias, ...]:
         cached = self._candidates.get(word)

@@ -89,14 +89,15 @@ def test_broken_banks_report_every_problem_with_file_and_line():
         f"{widgets}:16: duplicate question id 'widgets-what'",
         f"{widgets}:21: question widgets-what: needs 3 to 5 choices, has 2",
         f"{widgets}:21: question widgets-what: exactly one choice must have correct: true",
-        f"{widgets}:26: question id 'gadgets-story' must start with 'widgets-'",
-        f"{widgets}:26: question gadgets-story is behavioural but has no 'star' outline",
-        f"{widgets}:34: question widgets-cloze: a cloze question needs at least one {{{{c1::...}}}} deletion",
+        f"{widgets}:31: question widgets-tell: the correct choice is far longer than every other one",
+        f"{widgets}:38: question id 'gadgets-story' must start with 'widgets-'",
+        f"{widgets}:38: question gadgets-story is behavioural but has no 'star' outline",
+        f"{widgets}:46: question widgets-cloze: a cloze question needs at least one {{{{c1::...}}}} deletion",
         "tests/fixtures/broken/gadgets.yaml:14: invalid YAML",
     ]
     for message in expected:
         assert any(line.endswith(message) or message in line for line in result.output.splitlines()), message
-    assert "Error: 12 problems in 2 banks" in result.output
+    assert "Error: 13 problems in 2 banks" in result.output
 
 
 def test_duplicate_question_ids_across_banks_are_reported(tmp_path):

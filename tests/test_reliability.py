@@ -60,9 +60,11 @@ def test_review_edit_rebuild_reimport_keeps_history(tmp_path, anki, kafka_copy):
     assert anki.col.db.all("select id, ivl, due, reps from cards order by id") == scheduled
 
 
-def test_removed_question_is_carried_as_retired(tmp_path, anki, kafka_copy):
+def test_removed_question_is_carried_as_retired(tmp_path, anki, kafka_copy, write):
+    # A posting with one topic gets that whole bank, so removing a question changes nothing else.
+    posting = str(write("kafka.txt", "Kafka Engineer\nRequirements\n- Run Apache Kafka in production\n"))
     out = tmp_path / "out"
-    build(str(EXAMPLE_POSTING), "--out", str(out), "--banks", str(kafka_copy.parent), "--max-per-topic", "100")
+    build(posting, "--out", str(out), "--banks", str(kafka_copy.parent))
     apkg = next(out.glob("*/*.apkg"))
     anki.import_deck(apkg)
     count = len(anki.notes())
@@ -72,8 +74,7 @@ def test_removed_question_is_carried_as_retired(tmp_path, anki, kafka_copy):
     removed_id = text[start:end].split("id: ", 1)[1].split("\n", 1)[0]
     kafka_copy.write_text(text[:start] + text[end:])
 
-    result = build(str(EXAMPLE_POSTING), "--out", str(out), "--banks", str(kafka_copy.parent),
-                   "--max-per-topic", "100")
+    result = build(posting, "--out", str(out), "--banks", str(kafka_copy.parent))
     assert "1 cards for questions removed from the banks are tagged prep::retired" in result.output
     log = anki.import_deck(apkg)
     assert not log.new and not log.conflicting
@@ -82,7 +83,7 @@ def test_removed_question_is_carried_as_retired(tmp_path, anki, kafka_copy):
     retired = [note for note in notes if "prep::retired" in note.tags]
     assert [note["QuestionId"] for note in retired] == [removed_id]
     # Still carried on the next build, until the question comes back.
-    again = build(str(EXAMPLE_POSTING), "--out", str(out), "--banks", str(kafka_copy.parent), "--max-per-topic", "100")
+    again = build(posting, "--out", str(out), "--banks", str(kafka_copy.parent))
     assert "1 cards for questions removed" in again.output
 
 

@@ -121,3 +121,44 @@ def test_alias_index_finds_what_every_alias_regex_finds(banks):
         assert {(s, e, bank.id) for s, e, bank in find_spans(text, banks)} == naive_spans(text, banks)
 
     check()
+
+
+@pytest.fixture(scope="module")
+def language_banks():
+    from prep import load_banks
+
+    from .conftest import FIXTURES
+
+    return load_banks([FIXTURES / "languages"])
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Strong Go or Rust skills", True),
+    ("Golang microservices", True),
+    ("Ready to go the extra mile", False),
+    ("Let's go.", False),
+])
+def test_case_sensitive_alias_tells_the_language_from_the_verb(language_banks, line, expected):
+    assert ("golang" in topic_ids(f"Requirements\n- {line}\n", language_banks)) is expected
+
+
+@pytest.mark.parametrize("line, expected", [
+    ("Java 17 and Spring Boot", True),
+    ("JavaScript and TypeScript on the front end", False),
+    ("Java/JavaScript full stack", True),
+])
+def test_javascript_is_not_java(language_banks, line, expected):
+    assert ("java" in topic_ids(f"Requirements\n- {line}\n", language_banks)) is expected
+
+
+def test_a_line_that_rules_a_skill_out_counts_for_nothing(banks):
+    text = ("Requirements\n- Solid PostgreSQL skills\n- The role does not require Kafka experience\n"
+            "- GraphQL is not required\n")
+    found = topic_ids(text, banks)
+    assert "postgresql" in found and "kafka" not in found and "graphql" not in found
+
+
+def test_do_not_apply_lists_count_for_nothing(banks):
+    text = ("Must have\n- PostgreSQL\nPlease do not submit candidates who are:\n"
+            "- Architects seeking ownership of system design\n")
+    assert "system-design" not in topic_ids(text, banks)
