@@ -11,6 +11,7 @@ RSS of the process). Measures, side by side in one run:
 4. `prep build` with 10x today's banks (copies with aliases that never fire);
 5. `prep topics` on a generated 10 MB posting.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,8 +52,10 @@ def timed(command: list[str], runs: int, cwd: Path) -> tuple[list[float], int, l
 
 def report(label: str, times: list[float], peak_kib: int, cpu: list[float], extra: str = "") -> float:
     median = statistics.median(times)
-    print(f"{label:<44} median {median * 1000:6.0f} ms  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
-          f"  cpu {statistics.median(cpu) * 1000:6.0f} ms  peak {peak_kib / 1024:4.0f} MiB{extra}")
+    print(
+        f"{label:<44} median {median * 1000:6.0f} ms  (min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f})"
+        f"  cpu {statistics.median(cpu) * 1000:6.0f} ms  peak {peak_kib / 1024:4.0f} MiB{extra}"
+    )
     return median
 
 
@@ -68,8 +71,10 @@ def make_postings(folder: Path, count: int, template: str) -> None:
 def make_big_posting(path: Path, megabytes: int) -> None:
     """Ordinary prose with a technical term now and then, one short paragraph per line."""
     rng = random.Random(1)
-    prose = ("we are looking for people who enjoy building reliable things with a small team and "
-             "care about customers quality and learning every day in our office or remotely").split()
+    prose = (
+        "we are looking for people who enjoy building reliable things with a small team and "
+        "care about customers quality and learning every day in our office or remotely"
+    ).split()
     terms = ["Kafka", "PostgreSQL", "OAuth2", "Kubernetes", "Terraform", "system design", "mentor", "GraphQL"]
     target = megabytes * 1024 * 1024
     with path.open("w") as handle:
@@ -106,32 +111,47 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs each, posting {posting.name}")
-        floor = report("floor: import genanki, yaml, click, markdown_it",
-                       *timed([sys.executable, "-c", "import genanki, yaml, click, markdown_it"], args.runs, scratch))
-        build = report("prep build", *timed([*PREP, "build", str(posting), "--out", str(scratch / "out")],
-                                            args.runs, scratch))
+        floor = report(
+            "floor: import genanki, yaml, click, markdown_it",
+            *timed([sys.executable, "-c", "import genanki, yaml, click, markdown_it"], args.runs, scratch),
+        )
+        build = report(
+            "prep build", *timed([*PREP, "build", str(posting), "--out", str(scratch / "out")], args.runs, scratch)
+        )
         print(f"{'':<44} build / floor = {build / floor:.2f}x")
 
         folder = scratch / "postings"
         folder.mkdir()
         make_postings(folder, 500, posting.read_text())
         times, peak, cpu = timed([*PREP, "topics", str(folder), "--json"], max(3, args.runs // 2), scratch)
-        report("prep topics, 500 postings in one process", times, peak, cpu,
-               f"  = {500 / statistics.median(times):.0f} postings/s")
+        report(
+            "prep topics, 500 postings in one process",
+            times,
+            peak,
+            cpu,
+            f"  = {500 / statistics.median(times):.0f} postings/s",
+        )
 
         banks = scratch / "banks"
         banks.mkdir()
         scaled_banks(banks, 10)
         bank_count = len(list(banks.glob("*.yaml"))) + len(list((ROOT / "question_banks").glob("*.yaml")))
-        scaled = report(f"prep build with 10x banks ({bank_count} banks)",
-                        *timed([*PREP, "build", str(posting), "--out", str(scratch / "out10"), "--banks", str(banks)],
-                               args.runs, scratch))
+        scaled = report(
+            f"prep build with 10x banks ({bank_count} banks)",
+            *timed(
+                [*PREP, "build", str(posting), "--out", str(scratch / "out10"), "--banks", str(banks)],
+                args.runs,
+                scratch,
+            ),
+        )
         print(f"{'':<44} 10x banks / 1x banks = {scaled / build:.2f}x")
 
         big = scratch / "big.txt"
         make_big_posting(big, 10)
-        report(f"prep topics on a {big.stat().st_size / 1e6:.1f} MB posting",
-               *timed([*PREP, "topics", str(big), "--json"], max(3, args.runs // 2), scratch))
+        report(
+            f"prep topics on a {big.stat().st_size / 1e6:.1f} MB posting",
+            *timed([*PREP, "topics", str(big), "--json"], max(3, args.runs // 2), scratch),
+        )
         shutil.rmtree(scratch / "out", ignore_errors=True)
     return 0
 

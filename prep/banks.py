@@ -2,6 +2,7 @@
 
 Every problem is reported as `file:line: message`, so a contributor can jump to it.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -28,7 +29,8 @@ CLOZE_PATTERN = re.compile(r"\{\{c(\d+)::(.+?)\}\}", re.S)
 
 # Aliases that would fire on ordinary prose. A name that is also one of these words
 # belongs in `case_sensitive_aliases` or in a longer phrase.
-COMMON_WORDS = frozenset("""
+COMMON_WORDS = frozenset(
+    """
 a about above access action after again against all also always an and any api apis
 application apps are as at available back based be because been before being best
 better between big both build builder building business but by can care change
@@ -48,7 +50,8 @@ support swift system systems take team teams tech test tested than that the
 their them then there these they thing think this those through time to tool tools
 top track trust try two under up us use user users value very want way we well what
 when where which while who will with work working world would write you your
-""".split())
+""".split()
+)
 
 TOPIC_KEYS = {"id", "name", "category", "aliases", "case_sensitive_aliases", "references", "questions"}
 TOPIC_REQUIRED = ("id", "name", "category", "aliases", "references", "questions")
@@ -226,7 +229,9 @@ class _Checker:
     def problem(self, node: yaml.Node, message: str) -> None:
         self.problems.append(f"{self.path}:{node.start_mark.line + 1}: {message}")
 
-    def mapping(self, node: yaml.Node, what: str, allowed: set[str], required: tuple[str, ...]) -> dict[str, yaml.Node] | None:
+    def mapping(
+        self, node: yaml.Node, what: str, allowed: set[str], required: tuple[str, ...]
+    ) -> dict[str, yaml.Node] | None:
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, f"{what} must be a mapping")
             return None
@@ -290,8 +295,11 @@ class _Checker:
             if not re.search(r"\w", alias):
                 self.problem(item, f"alias {alias!r} has no letters or digits")
             elif not case_sensitive and alias.lower().rstrip("*") in COMMON_WORDS:
-                self.problem(item, f"alias {alias!r} is a common English word and would fire on ordinary text; "
-                                   "use a longer phrase or case_sensitive_aliases")
+                self.problem(
+                    item,
+                    f"alias {alias!r} is a common English word and would fire on ordinary text; "
+                    "use a longer phrase or case_sensitive_aliases",
+                )
             elif "*" in alias.rstrip("*") or alias.startswith("*"):
                 self.problem(item, f"alias {alias!r}: '*' is only allowed at the end")
             aliases.append(alias)
@@ -309,10 +317,14 @@ class _Checker:
         aliases = self.aliases(fields.get("aliases"), "aliases", case_sensitive=False)
         if "aliases" in fields and not aliases:
             self.problem(fields["aliases"], "aliases must list at least one way postings name the topic")
-        case_sensitive_aliases = self.aliases(fields.get("case_sensitive_aliases"), "case_sensitive_aliases", case_sensitive=True)
+        case_sensitive_aliases = self.aliases(
+            fields.get("case_sensitive_aliases"), "case_sensitive_aliases", case_sensitive=True
+        )
         references = self.references(fields.get("references"), "the bank's references")
         if "references" in fields and not references:
-            self.problem(fields["references"], "references must list the primary sources the answers were checked against")
+            self.problem(
+                fields["references"], "references must list the primary sources the answers were checked against"
+            )
         question_nodes = self.sequence(fields.get("questions"), "questions")
         if "questions" in fields and not question_nodes:
             self.problem(fields["questions"], "questions is empty")
@@ -343,8 +355,11 @@ class _Checker:
             return None
         question_id = self.text(fields.get("id"), "question id")
         if question_id and not (ID_PATTERN.match(question_id) and question_id.startswith(f"{bank_id}-")):
-            self.problem(fields["id"], f"question id {question_id!r} must start with {bank_id + '-'!r} "
-                                       "and use lowercase letters, digits and hyphens")
+            self.problem(
+                fields["id"],
+                f"question id {question_id!r} must start with {bank_id + '-'!r} "
+                "and use lowercase letters, digits and hyphens",
+            )
         what = f"question {question_id or '?'}"
         kind = self.choice_of(fields.get("kind"), f"{what}: kind", KINDS)
         difficulty = self.choice_of(fields.get("difficulty"), f"{what}: difficulty", DIFFICULTIES)
@@ -365,7 +380,9 @@ class _Checker:
         star = self.star(fields.get("star"), what) if kind == "behavioural" else None
         if kind != "behavioural" and "star" in fields:
             self.problem(fields["star"], f"{what}: star is only for kind 'behavioural'")
-        follow_ups = tuple(self.text(item, f"{what}: a follow-up") for item in self.sequence(fields.get("follow_ups"), "follow_ups"))
+        follow_ups = tuple(
+            self.text(item, f"{what}: a follow-up") for item in self.sequence(fields.get("follow_ups"), "follow_ups")
+        )
         if kind == "behavioural" and not follow_ups:
             self.problem(node, f"{what}: behavioural questions need follow_ups")
         if kind == "cloze" and text and not CLOZE_PATTERN.search(text):
@@ -404,8 +421,11 @@ class _Checker:
             right = next(len(choice.text) for choice in choices if choice.correct)
             longest_wrong = max(len(choice.text) for choice in choices if not choice.correct)
             if right > 1.5 * longest_wrong and right - longest_wrong > 15:
-                self.problem(node, f"{what}: the correct choice is far longer than every other one, which gives "
-                                   "it away; move detail into the answer or make the others as specific")
+                self.problem(
+                    node,
+                    f"{what}: the correct choice is far longer than every other one, which gives "
+                    "it away; move detail into the answer or make the others as specific",
+                )
         return tuple(choices)
 
     def star(self, node: yaml.Node | None, what: str) -> Star | None:

@@ -1,4 +1,5 @@
 """The whole pipeline: posting → topics → questions → deck and study guide."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,9 @@ from .banks import Bank
 from .deck import NoteSpec, note_specs, write_deck
 from .errors import OutputError, PostingError, PrepError
 from .guide import render_guide
-from .render import save_render_cache
-from .quiz import draw_quiz, render_printable_quiz
 from .posting import Posting, PostingLine
+from .quiz import draw_quiz, render_printable_quiz
+from .render import save_render_cache
 from .select import TopicSelection, select_questions
 from .topics import TopicMatch, TopicReport, find_topics
 
@@ -52,8 +53,15 @@ def merge_postings(postings: list[Posting]) -> Posting:
     return Posting(source=" + ".join(p.source for p in postings), title=None, company=None, lines=tuple(lines))
 
 
-def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None = None,
-          max_per_topic: int | None = None, levels: tuple[str, ...] = (), days: int | None = None) -> BuildResult:
+def build(
+    posting: Posting,
+    banks: list[Bank],
+    out_root: Path,
+    name: str | None = None,
+    max_per_topic: int | None = None,
+    levels: tuple[str, ...] = (),
+    days: int | None = None,
+) -> BuildResult:
     """Build one posting's deck and guide into `out_root/<slug>/`."""
     display_name = " ".join(name.split()) if name else posting.display_name
     slug = slugify(display_name)
@@ -62,8 +70,10 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
     slug = slug or "posting"
     report = find_topics(posting, banks)
     if not report.topics:
-        raise PostingError(f"{posting.source}: no known topic found, so nothing was written; "
-                           "check it is a software job posting (`prep banks list` shows the topics prep knows)")
+        raise PostingError(
+            f"{posting.source}: no known topic found, so nothing was written; "
+            "check it is a software job posting (`prep banks list` shows the topics prep knows)"
+        )
     selections = select_questions(report, max_per_topic=max_per_topic, levels=levels)
     if not selections:
         raise PrepError("no questions left after --level/--max-per-topic; loosen them")
@@ -86,8 +96,14 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
         timestamp = float(previous)
     else:  # strictly newer, even for two builds within one second
         timestamp = float(max(int(time.time()), int(previous or 0) + 1))
-    guide = render_guide(report, selections, display_name, deck_file=deck_path.name, days=days,
-                         quiz_command=f"prep quiz {out_dir} --count 10")
+    guide = render_guide(
+        report,
+        selections,
+        display_name,
+        deck_file=deck_path.name,
+        days=days,
+        quiz_command=f"prep quiz {out_dir} --count 10",
+    )
     quiz = render_printable_quiz(draw_quiz(selections, count=PRINTABLE_QUIZ_SIZE, seed=slug), display_name)
     new_manifest = {
         "version": 1,
@@ -95,8 +111,12 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
         "guide": guide_path.name,
         "timestamp": timestamp,
         "topics": [
-            {"id": s.topic.id, "score": s.topic.score, "evidence": list(s.topic.evidence),
-             "questions": [q.id for q in s.questions]}
+            {
+                "id": s.topic.id,
+                "score": s.topic.score,
+                "evidence": list(s.topic.evidence),
+                "questions": [q.id for q in s.questions],
+            }
             for s in selections
         ],
         "notes": notes,
@@ -106,8 +126,9 @@ def build(posting: Posting, banks: list[Bank], out_root: Path, name: str | None 
     atomic_write(quiz_path, lambda tmp: tmp.write_text(quiz, encoding="utf-8"))
     manifest_text = json.dumps(new_manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
     atomic_write(out_dir / MANIFEST_NAME, lambda tmp: tmp.write_text(manifest_text, encoding="utf-8"))
-    return BuildResult(report, selections, display_name, out_dir, deck_path, guide_path, quiz_path,
-                       len(specs), len(retired))
+    return BuildResult(
+        report, selections, display_name, out_dir, deck_path, guide_path, quiz_path, len(specs), len(retired)
+    )
 
 
 def read_manifest(out_dir: Path) -> dict:
@@ -123,8 +144,9 @@ def load_deck_selections(out_dir: Path, banks: list[Bank]) -> tuple[str, list[To
     """The deck name, selection and guide path of a folder `prep build` wrote."""
     manifest = read_manifest(out_dir)
     if not manifest:
-        raise PrepError(f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); "
-                        "pass a posting instead")
+        raise PrepError(
+            f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); pass a posting instead"
+        )
     by_id = {bank.id: bank for bank in banks}
     questions = {question.id: question for bank in banks for question in bank.questions}
     selections = []
@@ -151,8 +173,13 @@ def _retired_specs(manifest: dict, current_guids: set[str], known_ids: set[str])
 
 
 def _spec_record(spec: NoteSpec) -> dict:
-    return {"question_id": spec.fields[-1], "kind": spec.kind, "deck": spec.deck,
-            "fields": list(spec.fields), "tags": list(spec.tags)}
+    return {
+        "question_id": spec.fields[-1],
+        "kind": spec.kind,
+        "deck": spec.deck,
+        "fields": list(spec.fields),
+        "tags": list(spec.tags),
+    }
 
 
 def atomic_write(path: Path, write: Callable[[Path], object]) -> None:

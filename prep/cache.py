@@ -5,6 +5,7 @@ It lives in $PREP_CACHE_DIR, else $XDG_CACHE_HOME/prep (~/.cache/prep). Entries 
 keyed by a digest of their inputs, so a stale entry is never read; anything wrong
 with the cache (missing, corrupt, unwritable) just means doing the work again.
 """
+
 from __future__ import annotations
 
 import os

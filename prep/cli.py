@@ -1,4 +1,5 @@
 """The `prep` command: a thin layer over the library; the only module that imports click."""
+
 from __future__ import annotations
 
 import json
@@ -18,9 +19,12 @@ from .topics import find_topics
 
 def _banks_option(command):
     return click.option(
-        "--banks", "bank_folders", multiple=True, type=click.Path(path_type=Path),
+        "--banks",
+        "bank_folders",
+        multiple=True,
+        type=click.Path(path_type=Path),
         help="Extra bank folder or file, used beside the bundled banks; a bank here replaces "
-             "a bundled bank with the same id. Repeatable.",
+        "a bundled bank with the same id. Repeatable.",
     )(command)
 
 
@@ -46,18 +50,36 @@ def main() -> None:
 
 @main.command()
 @click.argument("postings", nargs=-1, required=True)
-@click.option("--out", "out_root", type=click.Path(path_type=Path), default=Path("decks"), show_default=True,
-              help="Folder to write into; each posting gets a sub-folder named after it.")
+@click.option(
+    "--out",
+    "out_root",
+    type=click.Path(path_type=Path),
+    default=Path("decks"),
+    show_default=True,
+    help="Folder to write into; each posting gets a sub-folder named after it.",
+)
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
 @click.option("--merge", is_flag=True, help="Build one combined deck from all the postings.")
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
-@click.option("--level", "levels", multiple=True, type=click.Choice(DIFFICULTIES),
-              help="Keep only questions of this difficulty. Repeatable.")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=click.Choice(DIFFICULTIES),
+    help="Keep only questions of this difficulty. Repeatable.",
+)
 @click.option("--days", type=click.IntRange(1, 90), help="Add a day-by-day study plan to the guide.")
 @_banks_option
-def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, merge: bool,
-                  max_per_topic: int | None, levels: tuple[str, ...], days: int | None,
-                  bank_folders: tuple[Path, ...]) -> None:
+def build_command(
+    postings: tuple[str, ...],
+    out_root: Path,
+    name: str | None,
+    merge: bool,
+    max_per_topic: int | None,
+    levels: tuple[str, ...],
+    days: int | None,
+    bank_folders: tuple[Path, ...],
+) -> None:
     """Build an Anki deck and a Markdown study guide for each posting.
 
     POSTINGS are .txt/.md/.html files, - for standard input, or http(s) URLs.
@@ -79,8 +101,7 @@ def build_command(postings: tuple[str, ...], out_root: Path, name: str | None, m
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
     for posting in targets:
         try:
-            result = build(posting, banks, out_root, name=name, max_per_topic=max_per_topic, levels=levels,
-                           days=days)
+            result = build(posting, banks, out_root, name=name, max_per_topic=max_per_topic, levels=levels, days=days)
         except PrepError as err:
             raise click.ClickException(str(err)) from None
         _print_summary(result)
@@ -103,8 +124,10 @@ def _print_summary(result) -> None:
         for line in result.report.uncovered:
             click.echo(f"    - {line[:120]}")
     if result.retired_count:
-        click.echo(f"  {result.retired_count} cards for questions removed from the banks are tagged "
-                   f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them")
+        click.echo(
+            f"  {result.retired_count} cards for questions removed from the banks are tagged "
+            f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them"
+        )
     for path in (result.deck_path, result.guide_path, result.quiz_path):
         click.echo(f"  wrote {path}")
 
@@ -133,10 +156,10 @@ def topics(postings: tuple[str, ...], as_json: bool, bank_folders: tuple[Path, .
         if len(postings) == 1 and not Path(postings[0]).is_dir():
             click.echo(json.dumps(reports[0].to_json(), indent=2, ensure_ascii=False))
         else:
-            listing = [{"source": source, **report.to_json()} for source, report in zip(sources, reports)]
+            listing = [{"source": source, **report.to_json()} for source, report in zip(sources, reports, strict=True)]
             click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
         return
-    for source, report in zip(sources, reports):
+    for source, report in zip(sources, reports, strict=True):
         if len(sources) > 1:
             click.echo(f"== {source}")
         _print_topics(report)
@@ -211,11 +234,22 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
     """
     loaded = _load_banks(bank_folders)
     if as_json:
-        click.echo(json.dumps([
-            {"id": bank.id, "name": bank.name, "category": bank.category,
-             "questions": len(bank.questions), "path": str(bank.path)}
-            for bank in loaded
-        ], indent=2, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                [
+                    {
+                        "id": bank.id,
+                        "name": bank.name,
+                        "category": bank.category,
+                        "questions": len(bank.questions),
+                        "path": str(bank.path),
+                    }
+                    for bank in loaded
+                ],
+                indent=2,
+                ensure_ascii=False,
+            )
+        )
         return
     for bank in loaded:
         click.echo(f"{bank.id:<24} {len(bank.questions):>4}  {bank.name}")
@@ -226,15 +260,32 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
 @click.argument("source", required=False)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="How many questions.")
 @click.option("--topic", "topics", multiple=True, help="Only this topic id. Repeatable.")
-@click.option("--level", "levels", multiple=True, type=click.Choice(DIFFICULTIES),
-              help="Only questions of this difficulty. Repeatable.")
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    type=click.Choice(DIFFICULTIES),
+    help="Only questions of this difficulty. Repeatable.",
+)
 @click.option("--seed", type=int, help="Same seed, same questions in the same order.")
-@click.option("--print", "print_path", type=click.Path(path_type=Path),
-              help="Write a printable Markdown quiz (answer key at the end) instead of asking.")
+@click.option(
+    "--print",
+    "print_path",
+    type=click.Path(path_type=Path),
+    help="Write a printable Markdown quiz (answer key at the end) instead of asking.",
+)
 @click.option("--history", "show_history", is_flag=True, help="Show past quiz scores and per-topic progress.")
 @_banks_option
-def quiz(source: str | None, count: int, topics: tuple[str, ...], levels: tuple[str, ...], seed: int | None,
-         print_path: Path | None, show_history: bool, bank_folders: tuple[Path, ...]) -> None:
+def quiz(
+    source: str | None,
+    count: int,
+    topics: tuple[str, ...],
+    levels: tuple[str, ...],
+    seed: int | None,
+    print_path: Path | None,
+    show_history: bool,
+    bank_folders: tuple[Path, ...],
+) -> None:
     """Quiz yourself on a posting's questions in the terminal.
 
     SOURCE is a posting (like `prep build`) or a folder `prep build` wrote.
@@ -252,8 +303,16 @@ def quiz(source: str | None, count: int, topics: tuple[str, ...], levels: tuple[
         prep quiz --history
     """
     from .build import atomic_write, load_deck_selections
-    from .quiz import (draw_quiz, history_path, history_report, load_history, miss_rates, render_printable_quiz,
-                       run_quiz, save_result)
+    from .quiz import (
+        draw_quiz,
+        history_path,
+        history_report,
+        load_history,
+        miss_rates,
+        render_printable_quiz,
+        run_quiz,
+        save_result,
+    )
     from .select import select_questions
 
     try:
@@ -275,8 +334,9 @@ def quiz(source: str | None, count: int, topics: tuple[str, ...], levels: tuple[
             available = ", ".join(selection.topic.id for selection in selections) or "none"
             raise click.UsageError(f"--topic {', '.join(unknown)} is not in this posting's topics ({available})")
         history = history_path()
-        items = draw_quiz(selections, count, seed=seed, topics=topics, levels=levels,
-                          miss_rates=miss_rates(load_history(history)))
+        items = draw_quiz(
+            selections, count, seed=seed, topics=topics, levels=levels, miss_rates=miss_rates(load_history(history))
+        )
         if not items:
             raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")
         if print_path is not None:
@@ -313,5 +373,10 @@ def _print_quiz_summary(result, guide_path: Path | None) -> None:
     weakest = result.weakest()
     if weakest:
         where = f" in {guide_path}" if guide_path else " of the study guide"
-        click.echo("Weakest: " + "; ".join(f"{name} ({correct}/{asked}), reread section \"{section}\"{where}"
-                                           for name, section, correct, asked in weakest[:3]))
+        click.echo(
+            "Weakest: "
+            + "; ".join(
+                f'{name} ({correct}/{asked}), reread section "{section}"{where}'
+                for name, section, correct, asked in weakest[:3]
+            )
+        )

@@ -5,6 +5,7 @@ note type id and its fields are unchanged, so the ids and field lists below are
 frozen (tests/test_deck.py fails if they change). A changed note type must get a
 new id on purpose.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -43,7 +44,9 @@ NOTE_TYPE_NAMES = {
 _HEADER = '<div class="meta">{{Topic}} · {{Level}}</div>'
 _CONTEXT = '{{#Context}}<div class="context">{{Context}}</div>{{/Context}}'
 _REFERENCES = '{{#References}}<div class="refs">{{References}}</div>{{/References}}'
-_FOLLOW_UPS = '{{#FollowUps}}<div class="followups"><div class="label">Follow-ups</div>{{FollowUps}}</div>{{/FollowUps}}'
+_FOLLOW_UPS = (
+    '{{#FollowUps}}<div class="followups"><div class="label">Follow-ups</div>{{FollowUps}}</div>{{/FollowUps}}'
+)
 _TEMPLATES = {
     "qa": (
         f'{_HEADER}<div class="question">{{{{Question}}}}</div>{_CONTEXT}',
@@ -97,7 +100,9 @@ hr#answer { border: none; border-top: 1px solid #d0d7de; margin: 14px 0; }
 .nightMode .cloze, .night_mode .cloze, .nightMode .refs a, .night_mode .refs a { color: #4493f8; }
 .nightMode code, .night_mode code { background: #262c36; }
 .nightMode pre, .night_mode pre { background: #161b22; }
-@media (max-width: 480px) { .card { font-size: 16px; padding: 8px; } .question { font-size: 18px; } pre { font-size: 12px; } }
+@media (max-width: 480px) {
+  .card { font-size: 16px; padding: 8px; } .question { font-size: 18px; } pre { font-size: 12px; }
+}
 """
 
 
@@ -146,14 +151,19 @@ def note_specs(selections: list[TopicSelection], posting_name: str) -> list[Note
         deck = f"{ROOT_DECK}::{deck_name_part(posting_name)}::{deck_name_part(selection.topic.name)}"
         context = _context_html(posting_name, selection.topic.evidence)
         for question in selection.questions:
-            specs.append(NoteSpec(
-                guid=note_guid(question),
-                kind=question.kind,
-                deck=deck,
-                fields=_fields(question, selection.topic.name, context),
-                tags=(f"prep::topic::{question.topic_id}", f"prep::level::{question.difficulty}",
-                      f"prep::kind::{question.kind}"),
-            ))
+            specs.append(
+                NoteSpec(
+                    guid=note_guid(question),
+                    kind=question.kind,
+                    deck=deck,
+                    fields=_fields(question, selection.topic.name, context),
+                    tags=(
+                        f"prep::topic::{question.topic_id}",
+                        f"prep::level::{question.difficulty}",
+                        f"prep::kind::{question.kind}",
+                    ),
+                )
+            )
     return specs
 
 
@@ -162,8 +172,9 @@ def write_deck(specs: list[NoteSpec], path: Path, timestamp: float) -> None:
     decks: dict[str, genanki.Deck] = {}
     for spec in specs:
         deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck))
-        deck.add_note(genanki.Note(model=note_type(spec.kind), fields=list(spec.fields),
-                                   tags=list(spec.tags), guid=spec.guid))
+        deck.add_note(
+            genanki.Note(model=note_type(spec.kind), fields=list(spec.fields), tags=list(spec.tags), guid=spec.guid)
+        )
     # genanki's write_to_file stamps the zip with the wall clock and leaves its temporary
     # database behind; building the database in memory and stamping the zip with the
     # notes' own time keeps an unchanged rebuild byte-identical, and is faster.
@@ -198,8 +209,7 @@ def _list_html(items: tuple[str, ...], ordered: bool = False) -> str:
 
 
 def _fields(question: Question, topic_name: str, context: str) -> tuple[str, ...]:
-    common = (_references_html(question.references), html.escape(topic_name),
-              question.difficulty, context, question.id)
+    common = (_references_html(question.references), html.escape(topic_name), question.difficulty, context, question.id)
     if question.kind == "qa":
         return (to_html(question.question), to_html(question.answer), _list_html(question.follow_ups), *common)
     if question.kind == "cloze":
@@ -212,10 +222,17 @@ def _fields(question: Question, topic_name: str, context: str) -> tuple[str, ...
         return (to_html(question.question), choices, answer, to_html(question.answer), *common)
     star = question.star
     assert star is not None, "the bank loader requires a STAR outline on behavioural questions"
-    star_html = "<dl>" + "".join(
-        f"<dt>{label}</dt><dd>{to_inline_html(text)}</dd>"
-        for label, text in (("Situation", star.situation), ("Task", star.task),
-                            ("Action", star.action), ("Result", star.result))
-    ) + "</dl>"
-    return (to_html(question.question), to_html(question.answer), star_html,
-            _list_html(question.follow_ups), *common)
+    star_html = (
+        "<dl>"
+        + "".join(
+            f"<dt>{label}</dt><dd>{to_inline_html(text)}</dd>"
+            for label, text in (
+                ("Situation", star.situation),
+                ("Task", star.task),
+                ("Action", star.action),
+                ("Result", star.result),
+            )
+        )
+        + "</dl>"
+    )
+    return (to_html(question.question), to_html(question.answer), star_html, _list_html(question.follow_ups), *common)

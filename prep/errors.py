@@ -1,4 +1,5 @@
 """Errors a user can cause; the CLI turns them into one-line messages."""
+
 from __future__ import annotations
 
 
@@ -19,5 +20,9 @@ class BankError(PrepError):
 
     def __init__(self, problems: list[str]):
         self.problems = problems
-        summary = problems[0] if len(problems) == 1 else f"{problems[0]} (and {len(problems) - 1} more problems; run `prep banks lint`)"
+        summary = (
+            problems[0]
+            if len(problems) == 1
+            else f"{problems[0]} (and {len(problems) - 1} more problems; run `prep banks lint`)"
+        )
         super().__init__(summary)

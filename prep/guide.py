@@ -1,4 +1,5 @@
 """Write the Markdown study guide: strongest topics first, answers folded in <details>."""
+
 from __future__ import annotations
 
 import re
@@ -7,7 +8,12 @@ from .banks import CLOZE_PATTERN, Question
 from .select import TopicSelection
 from .topics import TopicReport
 
-KIND_LABELS = {"qa": "question", "cloze": "fill in the blank", "choice": "multiple choice", "behavioural": "behavioural"}
+KIND_LABELS = {
+    "qa": "question",
+    "cloze": "fill in the blank",
+    "choice": "multiple choice",
+    "behavioural": "behavioural",
+}
 _FENCE = re.compile(r"^(```|~~~)", re.M)
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 
@@ -30,7 +36,7 @@ def escape_html(markdown_text: str) -> str:
         pieces = []
         last = 0
         for span in _CODE_SPAN.finditer(part):
-            pieces.append(part[last:span.start()].replace("<", "&lt;"))
+            pieces.append(part[last : span.start()].replace("<", "&lt;"))
             pieces.append(span.group())
             last = span.end()
         pieces.append(part[last:].replace("<", "&lt;"))
@@ -42,27 +48,39 @@ def _inline(text: str) -> str:
     return " ".join(escape_html(text).split())
 
 
-def render_guide(report: TopicReport, selections: list[TopicSelection], display_name: str,
-                 deck_file: str | None = None, days: int | None = None, quiz_command: str | None = None) -> str:
+def render_guide(
+    report: TopicReport,
+    selections: list[TopicSelection],
+    display_name: str,
+    deck_file: str | None = None,
+    days: int | None = None,
+    quiz_command: str | None = None,
+) -> str:
     posting = report.posting
     total = sum(len(selection.questions) for selection in selections)
     out = [f"# Interview prep: {_inline(display_name)}", ""]
     source = posting.source if posting.source != "-" else "standard input"
-    out.append(f"Tailored by prep from `{source}`: {len(selections)} topics, {total} questions, "
-               "strongest topics first. Answers are folded: try each question before you open it.")
+    out.append(
+        f"Tailored by prep from `{source}`: {len(selections)} topics, {total} questions, "
+        "strongest topics first. Answers are folded: try each question before you open it."
+    )
     if deck_file:
         out.append(f"The same questions are in the Anki deck `{deck_file}` (File → Import).")
     out += ["", "## Contents", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
     headings = [f"{number}. {selection.topic.name}" for number, selection in enumerate(selections, 1)]
-    for number, (heading, selection) in enumerate(zip(headings, selections), 1):
-        out.append(f"| {number} | [{_inline(selection.topic.name)}](#{github_anchor(heading)}) "
-                   f"| {selection.topic.score:g} | {len(selection.questions)} |")
+    for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
+        out.append(
+            f"| {number} | [{_inline(selection.topic.name)}](#{github_anchor(heading)}) "
+            f"| {selection.topic.score:g} | {len(selection.questions)} |"
+        )
     if report.uncovered:
-        out.append(f"| | [Requirements no bank covers](#{github_anchor('Requirements no bank covers')}) "
-                   f"| | {len(report.uncovered)} |")
+        out.append(
+            f"| | [Requirements no bank covers](#{github_anchor('Requirements no bank covers')}) "
+            f"| | {len(report.uncovered)} |"
+        )
     if days:
         out += _study_plan(selections, headings, days, quiz_command)
-    for number, (heading, selection) in enumerate(zip(headings, selections), 1):
+    for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
         out += ["", f"## {_inline(heading)}", ""]
         out += _why_it_matters(selection)
         for index, question in enumerate(selection.questions, 1):
@@ -72,21 +90,27 @@ def render_guide(report: TopicReport, selections: list[TopicSelection], display_
             out += ["", "**References**", ""]
             out += [f"- [{_inline(ref.title)}]({ref.url})" for ref in selection.topic.bank.references]
     if report.uncovered:
-        out += ["", "## Requirements no bank covers", "",
-                "The posting asks for these too, and prep has no questions on them yet. "
-                "Prepare them from the product's own documentation.", ""]
+        out += [
+            "",
+            "## Requirements no bank covers",
+            "",
+            "The posting asks for these too, and prep has no questions on them yet. "
+            "Prepare them from the product's own documentation.",
+            "",
+        ]
         out += [f"- {_inline(line)}" for line in report.uncovered]
     return "\n".join(out).rstrip() + "\n"
 
 
-def _study_plan(selections: list[TopicSelection], headings: list[str], days: int,
-                quiz_command: str | None) -> list[str]:
+def _study_plan(
+    selections: list[TopicSelection], headings: list[str], days: int, quiz_command: str | None
+) -> list[str]:
     """Questions spread evenly over the days, strongest topics first."""
     total = sum(len(selection.questions) for selection in selections)
     per_day = -(-total // days)  # ceiling division
     plan: list[list[str]] = [[] for _ in range(days)]
     position = 0
-    for number, (heading, selection) in enumerate(zip(headings, selections), 1):
+    for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
         first = 1
         remaining = len(selection.questions)
         while remaining:
@@ -98,8 +122,7 @@ def _study_plan(selections: list[TopicSelection], headings: list[str], days: int
             position += take
             remaining -= take
             first = last + 1
-    out = ["", f"## Study plan: {days} days", "",
-           f"About {per_day} questions a day, strongest topics first."]
+    out = ["", f"## Study plan: {days} days", "", f"About {per_day} questions a day, strongest topics first."]
     if quiz_command:
         out[-1] += f" End each day with `{quiz_command}` to test yourself."
     out.append("")
@@ -140,11 +163,22 @@ def _question_block(question: Question) -> list[str]:
     if question.kind == "behavioural":
         star = question.star
         assert star is not None, "the bank loader requires a STAR outline on behavioural questions"
-        block = [text, "", *_details("What a strong answer shows", [escape_html(question.answer)]), "",
-                 "STAR worksheet: outline your own story.", "",
-                 "| | Hint | Your story |", "|---|---|---|"]
-        for label, hint in (("Situation", star.situation), ("Task", star.task),
-                            ("Action", star.action), ("Result", star.result)):
+        block = [
+            text,
+            "",
+            *_details("What a strong answer shows", [escape_html(question.answer)]),
+            "",
+            "STAR worksheet: outline your own story.",
+            "",
+            "| | Hint | Your story |",
+            "|---|---|---|",
+        ]
+        for label, hint in (
+            ("Situation", star.situation),
+            ("Task", star.task),
+            ("Action", star.action),
+            ("Result", star.result),
+        ):
             block.append(f"| **{label}** | {_inline(hint).replace('|', '&#124;')} | |")
         return block + _follow_ups(question)
     return [text, "", *_details("Answer", [escape_html(question.answer)]), *_follow_ups(question)]

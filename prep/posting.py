@@ -5,6 +5,7 @@ in job-board chrome. The reader keeps one requirement per line, knows which sect
 each line sits in (requirements weigh more than the company blurb; benefits and
 job-board text weigh nothing), and guesses the role title and company.
 """
+
 from __future__ import annotations
 
 import codecs
@@ -42,42 +43,71 @@ JOB_SECTIONS = ("responsibilities", "requirements", "description", "nice_to_have
 _HEADING_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (kind, re.compile(pattern, re.I))
     for kind, pattern in (
-        ("boilerplate", r"related jobs|similar jobs|other (?:jobs|openings)|interview tips|job alerts?|"
-                        r"salary range|work culture|before the interview|during the interview|additional tips|"
-                        r"final thoughts?|share this job|report this job|jobs? trends|career growth guide|"
-                        r"looking for .+ job\b|improve my chances|people also|recommended jobs|"
-                        r"похожие вакансии|ähnliche jobs"),
-        ("not_wanted", r"do not (?:submit|apply)|don'?t (?:submit|apply)|not (?:a fit|for you|looking for)|"
-                       r"(?:this|the) role is not|you (?:are|will) not|we (?:do not|don'?t) need"),
-        ("nice_to_have", r"nice[ -]to[ -]have|bonus|a plus|good to have|preferred|desirable|would be great|"
-                         r"extra credit|wünschenswert|von vorteil|plus(?:punkte)?\b|будет плюсом|"
-                         r"un plus|deseable"),
-        ("benefits", r"benefits?|perks|what we offer|we offer|^why\b|what'?s in it for you|compensation|"
-                     r"what you get|wir bieten|was wir bieten|deine vorteile|мы предлагаем|условия|"
-                     r"nous offrons|ofrecemos|avantages"),
-        ("application", r"how to apply|apply now|equal opportunit|interested in this job|ready to apply|"
-                        r"privacy|diversity|bewerb|next steps|hiring process|recruitment process|screening"),
-        ("requirements", r"requirements?|qualifications?|what you bring|what we'?re looking for|"
-                         r"what we are looking for|who you are|your profile|your story|must[ -]have|"
-                         r"skills|about you|you have|you bring|what you('ll)? need|competenc|experience|"
-                         r"profil|anforderungen|was du mitbringst|qualifikation|требования|"
-                         r"ожидаем|мы ждем|votre profil|requisitos"),
-        ("responsibilities", r"responsibilit|what you('ll| will)? do|what you('ll| will) be doing|your mission|"
-                             r"your role|about the role|the role|duties|your tasks|day[ -]to[ -]day|"
-                             r"you('ll| will) do|aufgaben|обязанности|предстоит|vos missions|"
-                             r"responsabilidades|mission"),
-        ("about", r"about us|about the company|who we are|meet the team|our team|our company|the company|"
-                  r"company (?:overview|profile|description)|our story|"
-                  r"über uns|о компании|о нас|qui sommes"),
-        ("description", r"job description|description|overview|summary|job details|role details|"
-                        r"stellenbeschreibung|описание"),
+        (
+            "boilerplate",
+            r"related jobs|similar jobs|other (?:jobs|openings)|interview tips|job alerts?|"
+            r"salary range|work culture|before the interview|during the interview|additional tips|"
+            r"final thoughts?|share this job|report this job|jobs? trends|career growth guide|"
+            r"looking for .+ job\b|improve my chances|people also|recommended jobs|"
+            r"похожие вакансии|ähnliche jobs",
+        ),
+        (
+            "not_wanted",
+            r"do not (?:submit|apply)|don'?t (?:submit|apply)|not (?:a fit|for you|looking for)|"
+            r"(?:this|the) role is not|you (?:are|will) not|we (?:do not|don'?t) need",
+        ),
+        (
+            "nice_to_have",
+            r"nice[ -]to[ -]have|bonus|a plus|good to have|preferred|desirable|would be great|"
+            r"extra credit|wünschenswert|von vorteil|plus(?:punkte)?\b|будет плюсом|"
+            r"un plus|deseable",
+        ),
+        (
+            "benefits",
+            r"benefits?|perks|what we offer|we offer|^why\b|what'?s in it for you|compensation|"
+            r"what you get|wir bieten|was wir bieten|deine vorteile|мы предлагаем|условия|"
+            r"nous offrons|ofrecemos|avantages",
+        ),
+        (
+            "application",
+            r"how to apply|apply now|equal opportunit|interested in this job|ready to apply|"
+            r"privacy|diversity|bewerb|next steps|hiring process|recruitment process|screening",
+        ),
+        (
+            "requirements",
+            r"requirements?|qualifications?|what you bring|what we'?re looking for|"
+            r"what we are looking for|who you are|your profile|your story|must[ -]have|"
+            r"skills|about you|you have|you bring|what you('ll)? need|competenc|experience|"
+            r"profil|anforderungen|was du mitbringst|qualifikation|требования|"
+            r"ожидаем|мы ждем|votre profil|requisitos",
+        ),
+        (
+            "responsibilities",
+            r"responsibilit|what you('ll| will)? do|what you('ll| will) be doing|your mission|"
+            r"your role|about the role|the role|duties|your tasks|day[ -]to[ -]day|"
+            r"you('ll| will) do|aufgaben|обязанности|предстоит|vos missions|"
+            r"responsabilidades|mission",
+        ),
+        (
+            "about",
+            r"about us|about the company|who we are|meet the team|our team|our company|the company|"
+            r"company (?:overview|profile|description)|our story|"
+            r"über uns|о компании|о нас|qui sommes",
+        ),
+        (
+            "description",
+            r"job description|description|overview|summary|job details|role details|"
+            r"stellenbeschreibung|описание",
+        ),
     )
 )
 
 _ROLE_WORDS = re.compile(
     r"\b(engineer|developer|architect|programmer|scientist|analyst|sre|devops|consultant|specialist|"
     r"administrator|tech ?lead|team lead|lead|head of|cto|vp|director|manager|entwickler\w*|ingenieur\w*|"
-    r"разработчик\w*|инженер\w*|développeur|desarrollador)\b", re.I)
+    r"разработчик\w*|инженер\w*|développeur|desarrollador)\b",
+    re.I,
+)
 _GENDER_TAG = re.compile(r"\s*\((?:[fmwdx]\s*/\s*)+[fmwdx]\)|\s*\((?:all genders?|any gender)\)", re.I)
 _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
 _INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
@@ -85,8 +115,11 @@ _HAS_BULLET = re.compile(r"[•·▪◦●]")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
 _SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
 # "The role does not require technical leadership", "React is not required".
-_RULED_OUT = re.compile(r"\b(?:does not|doesn't|do not|don't|will not|won't) (?:require|need)\b|"
-                        r"\bnot (?:required|needed|necessary|expected)\b|\bno need for\b", re.I)
+_RULED_OUT = re.compile(
+    r"\b(?:does not|doesn't|do not|don't|will not|won't) (?:require|need)\b|"
+    r"\bnot (?:required|needed|necessary|expected)\b|\bno need for\b",
+    re.I,
+)
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 _HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u00ad": None})
 _FULL_PAGE = re.compile(r"<(?:!doctype|html|body|head)\b", re.I)
@@ -94,7 +127,9 @@ _ANY_TAG = re.compile(r"</?(?:p|div|li|ul|ol|h[1-6]|br|span|strong|b|em|i|a|sect
 _COMPANY_PATTERNS = (
     re.compile(r"^(?:company|employer|unternehmen|компания)\s*:\s*(?P<name>[^,;|]{2,60})$", re.I),
     re.compile(r"\b(?:position|role|job|opening|vacancy) at (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3})"),
-    re.compile(r"\b(?:[Ww]e[’']re|[Ww]e are) (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})\s*(?:[—–,-]|\ba\b|\bis\b)"),
+    re.compile(
+        r"\b(?:[Ww]e[’']re|[Ww]e are) (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})\s*(?:[—–,-]|\ba\b|\bis\b)"
+    ),
     re.compile(r"^At (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2}), "),
     re.compile(r"\b[Jj]oin (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,2})(?: as\b| and\b|[.!,])"),
     re.compile(r"^(?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3}) (?:is )?hiring\b"),
@@ -103,9 +138,29 @@ _COMPANY_PATTERNS = (
 )
 _TITLE_IN_SENTENCE = re.compile(
     r"^(?:The|An?|As an?|We(?:'re| are) looking for an?|We(?:'re| are) hiring an?) "
-    r"(?P<title>(?:[A-Z][\w/+.#-]*\s){0,5}?[A-Z][\w/+.#-]*)\s+(?:will|is|builds|owns|designs|works|to)\b")
-_NOT_COMPANY = {"We", "You", "Our", "The", "This", "A", "An", "Us", "It", "Senior", "Remote", "Hybrid", "Full",
-                "Part", "Posted", "Location", "Apply", "Job", "Jobs"}
+    r"(?P<title>(?:[A-Z][\w/+.#-]*\s){0,5}?[A-Z][\w/+.#-]*)\s+(?:will|is|builds|owns|designs|works|to)\b"
+)
+_NOT_COMPANY = {
+    "We",
+    "You",
+    "Our",
+    "The",
+    "This",
+    "A",
+    "An",
+    "Us",
+    "It",
+    "Senior",
+    "Remote",
+    "Hybrid",
+    "Full",
+    "Part",
+    "Posted",
+    "Location",
+    "Apply",
+    "Job",
+    "Jobs",
+}
 
 
 @dataclass(frozen=True)
@@ -151,7 +206,7 @@ def parse_posting(text: str, source: str = "<text>") -> Posting:
     title, title_index = _detect_title(lines, page_title)
     company = _detect_company(lines, title_index, page_title)
     if title and company and title.startswith(company + " "):
-        title = title[len(company) + 1:]  # job boards prefix the company: "On Senior Backend Engineer"
+        title = title[len(company) + 1 :]  # job boards prefix the company: "On Senior Backend Engineer"
     title_line = lines[title_index].text if title_index is not None else None
     return Posting(source=source, title=title, company=company, lines=tuple(lines), title_line=title_line)
 
@@ -202,8 +257,9 @@ def _read_bytes(source: str, stdin: BinaryIO | None) -> bytes:
         except OSError as err:
             raise PostingError(f"{source}: cannot read: {err.strerror}") from None
     if len(raw) > MAX_POSTING_BYTES:
-        raise PostingError(f"{source}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; "
-                           "save only the posting's text")
+        raise PostingError(
+            f"{source}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; save only the posting's text"
+        )
     return raw
 
 
@@ -218,17 +274,47 @@ def _fetch(url: str) -> bytes:
         with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:
             return response.read(MAX_POSTING_BYTES + 1)
     except urllib.error.HTTPError as err:
-        raise PostingError(f"{url}: the server answered {err.code} {err.reason}; save the page and pass the file") from None
+        raise PostingError(
+            f"{url}: the server answered {err.code} {err.reason}; save the page and pass the file"
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as err:
         reason = getattr(err, "reason", err)
-        raise PostingError(f"{url}: cannot fetch ({reason}); check the address or save the page and pass the file") from None
+        raise PostingError(
+            f"{url}: cannot fetch ({reason}); check the address or save the page and pass the file"
+        ) from None
 
 
 class _HtmlText(HTMLParser):
     """Collects text with one line per block element; list items become bullets."""
 
-    BLOCKS = {"p", "div", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "br", "tr", "table", "section",
-              "article", "header", "footer", "hr", "dd", "dt", "blockquote", "pre", "main", "aside", "nav", "form"}
+    BLOCKS = {
+        "p",
+        "div",
+        "ul",
+        "ol",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "br",
+        "tr",
+        "table",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "hr",
+        "dd",
+        "dt",
+        "blockquote",
+        "pre",
+        "main",
+        "aside",
+        "nav",
+        "form",
+    }
     SKIP = {"script", "style", "noscript", "template", "svg", "head"}
 
     def __init__(self, keep_newlines: bool):
@@ -295,7 +381,7 @@ def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
             if not piece[0].isalnum():
                 bullet = _BULLET.match(piece)
                 if bullet:
-                    is_item, piece = True, piece[bullet.end():]
+                    is_item, piece = True, piece[bullet.end() :]
                 piece = _MARKDOWN_HEADING.sub("", piece)
             if "**" in piece or "__" in piece:
                 piece = piece.replace("**", "").replace("__", "")
@@ -361,8 +447,11 @@ def _clean_title(text: str) -> str:
 
 def _detect_company(lines: list[PostingLine], title_index: int | None, page_title: str | None) -> str | None:
     # A posting names its company near the top or in its closing lines.
-    texts = [line.text for line in [*lines[:COMPANY_SCAN_LINES], *lines[-COMPANY_SCAN_LINES:]]
-             if line.section != "boilerplate"]
+    texts = [
+        line.text
+        for line in [*lines[:COMPANY_SCAN_LINES], *lines[-COMPANY_SCAN_LINES:]]
+        if line.section != "boilerplate"
+    ]
     for pattern in _COMPANY_PATTERNS:
         for text in texts:
             match = pattern.search(text)
@@ -371,9 +460,14 @@ def _detect_company(lines: list[PostingLine], title_index: int | None, page_titl
     # Job boards put the company on the line after the title: "Tech Lead – Backend\nGreenn Company".
     if title_index is not None and title_index + 1 < len(lines):
         following = lines[title_index + 1]
-        if (not following.heading and len(following.text.split()) <= 4 and following.text[:1].isupper()
-                and not _ROLE_WORDS.search(following.text) and not re.search(r"[\d:,.!?]", following.text)
-                and _plausible_company(following.text)):
+        if (
+            not following.heading
+            and len(following.text.split()) <= 4
+            and following.text[:1].isupper()
+            and not _ROLE_WORDS.search(following.text)
+            and not re.search(r"[\d:,.!?]", following.text)
+            and _plausible_company(following.text)
+        ):
             return following.text
     if page_title and " | " in page_title:
         name = page_title.rsplit(" | ", 1)[1].strip()

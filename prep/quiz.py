@@ -3,6 +3,7 @@
 The runner takes `ask` and `say` callables instead of touching a terminal, so the CLI
 decides how to talk to the user and tests can script the answers.
 """
+
 from __future__ import annotations
 
 import json
@@ -64,9 +65,14 @@ def quiz_items(selections: list[TopicSelection]) -> list[tuple[QuizItem, float]]
     ]
 
 
-def draw_quiz(selections: list[TopicSelection], count: int, seed: int | str | None = None,
-              topics: Iterable[str] = (), levels: Iterable[str] = (),
-              miss_rates: dict[str, float] | None = None) -> list[QuizItem]:
+def draw_quiz(
+    selections: list[TopicSelection],
+    count: int,
+    seed: int | str | None = None,
+    topics: Iterable[str] = (),
+    levels: Iterable[str] = (),
+    miss_rates: dict[str, float] | None = None,
+) -> list[QuizItem]:
     """Draw `count` questions, weighted toward strong topics and past misses.
 
     Weighted sampling without replacement (Efraimidis–Spirakis): each question gets the
@@ -107,7 +113,7 @@ def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Calla
 
 def _ask_choice(question: Question, ask, say) -> bool | None:
     say(question.question)
-    for letter, choice in zip(LETTERS, question.choices):
+    for letter, choice in zip(LETTERS, question.choices, strict=False):
         say(f"  {letter}. {choice.text}")
     right = next(i for i, choice in enumerate(question.choices) if choice.correct)
     while True:
@@ -158,7 +164,10 @@ def render_printable_quiz(items: list[QuizItem], name: str) -> str:
         text = CLOZE_PATTERN.sub("_____", question.question) if question.kind == "cloze" else question.question
         out += [f"## {number}. {item.topic_name} · {question.difficulty}", "", escape_html(text), ""]
         if question.kind == "choice":
-            out += [f"{letter}. {escape_html(choice.text)}  " for letter, choice in zip(LETTERS, question.choices)]
+            out += [
+                f"{letter}. {escape_html(choice.text)}  "
+                for letter, choice in zip(LETTERS, question.choices, strict=False)
+            ]
             out.append("")
     out += ["## Answer key", ""]
     for number, item in enumerate(items, 1):
@@ -213,8 +222,10 @@ def save_result(path: Path, name: str, result: QuizResult) -> None:
     session = {
         "time": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "deck": name,
-        "results": [{"id": item.question.id, "topic": item.question.topic_id, "correct": correct}
-                    for item, correct in result.answers],
+        "results": [
+            {"id": item.question.id, "topic": item.question.topic_id, "correct": correct}
+            for item, correct in result.answers
+        ],
     }
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -242,8 +253,9 @@ def history_report(history: list[dict]) -> list[str]:
     for session in history:
         results = [entry for entry in session["results"] if isinstance(entry, dict)]
         correct = sum(bool(entry.get("correct")) for entry in results)
-        lines.append(f"  {session.get('time', '?')[:16].replace('T', ' ')}  {correct}/{len(results)}  "
-                     f"{session.get('deck', '')}")
+        lines.append(
+            f"  {session.get('time', '?')[:16].replace('T', ' ')}  {correct}/{len(results)}  {session.get('deck', '')}"
+        )
     by_topic: dict[str, list[bool]] = {}
     for session in history:
         for entry in session["results"]:
@@ -252,7 +264,7 @@ def history_report(history: list[dict]) -> list[str]:
     lines.append("By topic (first half of attempts → second half):")
     for topic, marks in sorted(by_topic.items(), key=lambda pair: sum(pair[1]) / len(pair[1])):
         half = len(marks) // 2
-        trend = (f"{_percent(marks[:half])} → {_percent(marks[half:])}" if half else _percent(marks))
+        trend = f"{_percent(marks[:half])} → {_percent(marks[half:])}" if half else _percent(marks)
         lines.append(f"  {topic:<24} {sum(marks)}/{len(marks)}  {trend}")
     return lines
 

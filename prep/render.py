@@ -1,4 +1,5 @@
 """Bank Markdown to HTML for Anki cards: raw HTML disabled, code highlighted by Pygments."""
+
 from __future__ import annotations
 
 import hashlib

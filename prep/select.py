@@ -1,4 +1,5 @@
 """Choose which questions go into a posting's deck, guide and quiz."""
+
 from __future__ import annotations
 
 import math
@@ -16,8 +17,9 @@ class TopicSelection:
     questions: tuple[Question, ...]
 
 
-def select_questions(report: TopicReport, max_per_topic: int | None = None,
-                     levels: tuple[str, ...] = ()) -> list[TopicSelection]:
+def select_questions(
+    report: TopicReport, max_per_topic: int | None = None, levels: tuple[str, ...] = ()
+) -> list[TopicSelection]:
     """Strongest topics first; each topic's share of its bank follows its score.
 
     The strongest topic keeps every question, weaker ones proportionally fewer (at

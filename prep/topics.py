@@ -4,6 +4,7 @@ Each match keeps its posting line as evidence; a topic's score is the sum of its
 evidence lines' section weights, so a must-have requirement counts more than the
 company blurb, and benefits or job-board text count for nothing.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,12 +22,15 @@ MAX_UNCOVERED = 50
 UNCOVERED_SCAN_LINES = 2000
 
 # Words that look technical (acronyms, CamelCase, C#, .NET, CI/CD) but name no skill.
-_TERM = re.compile(r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
-                   r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)")
+_TERM = re.compile(
+    r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
+    r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)"
+)
 _TERM_HINT = re.compile(r"[A-Z#+]")
 _LEAD_IN = re.compile(r"^[^:.!?]{1,60}:\s+")
 _PROSE_WORD = re.compile(r"[A-Za-z][\w'’]*")
-_NOT_TERMS = frozenset("""
+_NOT_TERMS = frozenset(
+    """
 API APIs SDK SDKs UI UX I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
 CEO CTO VP QA KPI KPIs OKR OKRs FTE B2B B2C SaaS PhD BSc MSc BS MS MBA UTC CET EST PST
 English German French Spanish Russian Europe European Berlin London Remote Monday Friday
@@ -35,7 +39,8 @@ Ability Excellent Good Great Hands Bachelor Master Degree Senior Junior Lead Eng
 Engineers Engineering Developer Developers Backend Frontend Build Design Develop Own
 Work Ensure Collaborate Partner Support Contribute Drive Implement Participate Influence
 Impact Actively Skilled Plus Nice Bonus Must Years Year Team Teams Product Products
-""".split())
+""".split()
+)
 
 
 @dataclass(frozen=True)
@@ -132,7 +137,7 @@ class AliasIndex:
         others = list(words)
         others.remove(key)
         self.by_word.setdefault((key, case_sensitive), []).append(_Alias(alias, case_sensitive, bank, tuple(others)))
-        if len(words) > 1 and alias.lstrip(".")[len(words[0]):][:1] in (" ", "-"):
+        if len(words) > 1 and alias.lstrip(".")[len(words[0]) :][:1] in (" ", "-"):
             # "event driven" also matches "eventdriven", one word in the posting; with
             # "job queue*" that word is only a stem ("jobqueueing").
             joined = _Alias(alias, case_sensitive, bank, tuple(words[2:]))
@@ -148,7 +153,10 @@ class AliasIndex:
             found = [*self.by_word.get((lower, False), ()), *self.by_word.get((word, True), ())]
             for length in self.stem_lengths if lower[:3] in self.stem_starts else ():
                 if length <= len(word):
-                    found += [*self.by_stem.get((lower[:length], False), ()), *self.by_stem.get((word[:length], True), ())]
+                    found += [
+                        *self.by_stem.get((lower[:length], False), ()),
+                        *self.by_stem.get((word[:length], True), ()),
+                    ]
             cached = self._candidates[word] = tuple(found)
             (self._hits if found else self._misses).add(word)
         return cached
@@ -178,7 +186,10 @@ class AliasIndex:
             (start, end, bank)
             for start, end, bank in spans
             if not any(
-                other is not bank and other_start <= start and end <= other_end and other_end - other_start > end - start
+                other is not bank
+                and other_start <= start
+                and end <= other_end
+                and other_end - other_start > end - start
                 for other_start, other_end, other in spans
             )
         ]
@@ -216,16 +227,21 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
         for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)
-        if (line.section in UNCOVERED_SECTIONS and not line.heading and len(uncovered) < MAX_UNCOVERED
-                and scanned_for_uncovered < UNCOVERED_SCAN_LINES):
+        if (
+            line.section in UNCOVERED_SECTIONS
+            and not line.heading
+            and len(uncovered) < MAX_UNCOVERED
+            and scanned_for_uncovered < UNCOVERED_SCAN_LINES
+        ):
             scanned_for_uncovered += 1
             if _uncovered_terms(line.text, spans, posting.company):
                 uncovered.append(line.text)
     # The title line says least about why a topic matters ("… – Payments Platform"):
     # requirement and responsibility lines come first.
     topics = [
-        TopicMatch(by_id[bank_id], round(score, 2),
-                   tuple(sorted(evidence[bank_id], key=lambda text: text == title_line)))
+        TopicMatch(
+            by_id[bank_id], round(score, 2), tuple(sorted(evidence[bank_id], key=lambda text: text == title_line))
+        )
         for bank_id, score in scores.items()
         if score >= MIN_SCORE
     ]
@@ -243,15 +259,18 @@ def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str
     terms = []
     for match in _TERM.finditer(text, offset):
         term = match.group()
-        if term in _NOT_TERMS or (company and term in company.split()) or \
-                any(start <= match.start() < end for start, end, _ in spans):
+        if (
+            term in _NOT_TERMS
+            or (company and term in company.split())
+            or any(start <= match.start() < end for start, end, _ in spans)
+        ):
             continue
         if term[0].isupper() and term[1:].islower():
             # A plain capitalised word counts only mid-sentence in ordinary prose
             # ("tools (Terraform)"), not at a sentence start or in Title Case.
             if title_case is None:
                 title_case = all(word[0].isupper() for word in _PROSE_WORD.findall(text, offset) if len(word) > 3)
-            before = text[:match.start()].rstrip()
+            before = text[: match.start()].rstrip()
             if title_case or not before or before[-1] in ".:!?;-–—" or before.endswith(("’s", "'s")):
                 continue
         terms.append(term)

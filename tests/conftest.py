@@ -46,8 +46,9 @@ class AnkiCollection:
         from anki.collection import ImportAnkiPackageRequest
         from anki.import_export_pb2 import ImportAnkiPackageOptions
 
-        response = self.col.import_anki_package(ImportAnkiPackageRequest(
-            package_path=str(apkg), options=ImportAnkiPackageOptions(with_scheduling=False)))
+        response = self.col.import_anki_package(
+            ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions(with_scheduling=False))
+        )
         return response.log
 
     def notes(self):

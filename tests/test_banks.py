@@ -1,4 +1,5 @@
 """Bank loading and `prep banks lint` / `prep banks list`."""
+
 from __future__ import annotations
 
 import json
@@ -17,10 +18,33 @@ from .conftest import FIXTURES, ROOT
 
 FLAGSHIP = {"kafka", "postgresql", "oauth2", "system-design", "mentoring"}
 WAVE_ONE = FLAGSHIP | {
-    "rabbitmq", "messaging", "sql", "nosql", "caching", "rest-api", "graphql", "grpc", "web-security", "payments",
-    "integration-patterns", "distributed-systems", "microservices", "serverless", "cloud", "containers",
-    "infrastructure-as-code", "typescript", "nodejs", "nestjs", "testing", "ci-cd", "observability",
-    "incident-response", "technical-leadership", "collaboration", "product-impact",
+    "rabbitmq",
+    "messaging",
+    "sql",
+    "nosql",
+    "caching",
+    "rest-api",
+    "graphql",
+    "grpc",
+    "web-security",
+    "payments",
+    "integration-patterns",
+    "distributed-systems",
+    "microservices",
+    "serverless",
+    "cloud",
+    "containers",
+    "infrastructure-as-code",
+    "typescript",
+    "nodejs",
+    "nestjs",
+    "testing",
+    "ci-cd",
+    "observability",
+    "incident-response",
+    "technical-leadership",
+    "collaboration",
+    "product-impact",
 }
 
 
@@ -41,7 +65,9 @@ def test_bundled_banks_meet_the_standards(banks):
         assert len(bank.questions) >= minimum, bank.id
         assert {q.difficulty for q in bank.questions} == {"fundamental", "intermediate", "senior"}, bank.id
         kinds = {q.kind for q in bank.questions}
-        assert ("behavioural" in kinds) if bank.category == "behavioural" else {"qa", "cloze", "choice"} <= kinds, bank.id
+        assert ("behavioural" in kinds) if bank.category == "behavioural" else {"qa", "cloze", "choice"} <= kinds, (
+            bank.id
+        )
         assert bank.references, bank.id
     assert FLAGSHIP <= set(by_id)
 
@@ -137,9 +163,24 @@ def test_yaml_tags_cannot_construct_objects(tmp_path):
 
 
 @settings(max_examples=150, deadline=None)
-@given(st.lists(st.sampled_from([*"abc:-[]{}'\"#&*!|>\n\t ", "id: ", "questions:\n", "  - ", "kind: qa\n",
-                                  "\xff", "!!python/name:os.system", "{{c1::x}}", "correct: true\n"]),
-                max_size=80).map("".join))
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                *"abc:-[]{}'\"#&*!|>\n\t ",
+                "id: ",
+                "questions:\n",
+                "  - ",
+                "kind: qa\n",
+                "\xff",
+                "!!python/name:os.system",
+                "{{c1::x}}",
+                "correct: true\n",
+            ]
+        ),
+        max_size=80,
+    ).map("".join)
+)
 def test_any_text_as_a_bank_gives_a_bank_error_not_a_crash(tmp_path_factory, text):
     path = tmp_path_factory.mktemp("fuzz") / "fuzz.yaml"
     path.write_text(text)

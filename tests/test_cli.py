@@ -1,4 +1,5 @@
 """Every command through CliRunner: happy paths, documented help, and clean errors."""
+
 from __future__ import annotations
 
 import json
@@ -54,8 +55,19 @@ def test_build_writes_deck_and_guide_and_prints_a_summary(tmp_path):
 
 def test_build_reads_stdin_and_honours_name_level_and_max(tmp_path):
     text = EXAMPLE_POSTING.read_text()
-    result = run("build", "-", "--out", str(tmp_path), "--name", "Acme Staff", "--level", "senior",
-                 "--max-per-topic", "2", input=text)
+    result = run(
+        "build",
+        "-",
+        "--out",
+        str(tmp_path),
+        "--name",
+        "Acme Staff",
+        "--level",
+        "senior",
+        "--max-per-topic",
+        "2",
+        input=text,
+    )
     assert result.exit_code == 0, result.output
     assert (tmp_path / "acme-staff" / "acme-staff.apkg").exists()
     counts = [int(n) for n in re.findall(r"\((\d+) cards\)", result.output)]
@@ -69,7 +81,9 @@ def test_build_several_postings_and_merge(tmp_path, write):
     separate = run("build", str(EXAMPLE_POSTING), str(other), "--out", str(tmp_path / "separate"))
     assert separate.exit_code == 0, separate.output
     assert len(list((tmp_path / "separate").glob("*/*.apkg"))) == 2
-    merged = run("build", str(EXAMPLE_POSTING), str(other), "--merge", "--name", "Both", "--out", str(tmp_path / "merged"))
+    merged = run(
+        "build", str(EXAMPLE_POSTING), str(other), "--merge", "--name", "Both", "--out", str(tmp_path / "merged")
+    )
     assert merged.exit_code == 0, merged.output
     assert [p.name for p in (tmp_path / "merged").glob("*/*.apkg")] == ["both.apkg"]
 
@@ -93,11 +107,14 @@ def test_topics_text_output_shows_evidence():
     assert "“Hands-on experience with Kafka consumer groups, partitions and schema evolution”" in result.output
 
 
-@pytest.mark.parametrize("content, message", [
-    (b"", "the posting is empty"),
-    (b"\x00\x01PK\x03\x04binary", "looks like a binary file"),
-    (b"Our bakery sells bread and cakes. Apply in person.", "no known topic found, so nothing was written"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the posting is empty"),
+        (b"\x00\x01PK\x03\x04binary", "looks like a binary file"),
+        (b"Our bakery sells bread and cakes. Apply in person.", "no known topic found, so nothing was written"),
+    ],
+)
 def test_bad_postings_get_one_line_errors_and_write_nothing(tmp_path, write, content, message):
     posting = write("posting.txt", content)
     result = run("build", str(posting), "--out", str(tmp_path / "out"))
@@ -108,8 +125,11 @@ def test_bad_postings_get_one_line_errors_and_write_nothing(tmp_path, write, con
 
 
 def test_missing_file_directory_and_bad_url_are_clean_errors(tmp_path):
-    for source, message in ((str(tmp_path / "nope.txt"), "no such file"), (str(tmp_path), "is a folder"),
-                            ("ftp://example.org/x", "only http:// and https://")):
+    for source, message in (
+        (str(tmp_path / "nope.txt"), "no such file"),
+        (str(tmp_path), "is a folder"),
+        ("ftp://example.org/x", "only http:// and https://"),
+    ):
         result = run("build", source, "--out", str(tmp_path / "out"))
         assert result.exit_code == 1, source
         assert result.output.startswith("Error: ") and message in result.output

@@ -1,4 +1,5 @@
 """The deck, proven by importing it into a fresh collection of the real Anki library."""
+
 from __future__ import annotations
 
 import shutil
@@ -93,8 +94,11 @@ def test_edited_answer_updates_the_note_in_place(tmp_path, anki):
 
 
 def test_a_question_shared_by_two_postings_is_one_note(tmp_path, write, anki):
-    other = write("other.txt", "Platform Engineer\n\nRequirements:\n- Operate Apache Kafka clusters and Kafka Connect\n"
-                               "- Strong PostgreSQL skills\n")
+    other = write(
+        "other.txt",
+        "Platform Engineer\n\nRequirements:\n- Operate Apache Kafka clusters and Kafka Connect\n"
+        "- Strong PostgreSQL skills\n",
+    )
     build(str(EXAMPLE_POSTING), str(other), "--out", str(tmp_path / "out"))
     decks = sorted(tmp_path.glob("out/*/*.apkg"))
     assert len(decks) == 2

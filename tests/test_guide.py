@@ -1,4 +1,5 @@
 """The study guide, parsed with markdown-it-py the way GitHub and editors read it."""
+
 from __future__ import annotations
 
 import re
@@ -20,18 +21,27 @@ def build_guide(tmp_path, *extra: str) -> str:
 
 
 def headings(tokens, level: str) -> list[str]:
-    return [tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "heading_open" and token.tag == level]
+    return [
+        tokens[i + 1].content for i, token in enumerate(tokens) if token.type == "heading_open" and token.tag == level
+    ]
 
 
 def test_guide_structure(tmp_path):
     guide = build_guide(tmp_path)
     tokens = MarkdownIt("commonmark").enable("table").parse(guide)
-    assert headings(tokens, "h1") == ["Interview prep: Northwind Logistics — Senior Backend Engineer – Payments Platform"]
+    assert headings(tokens, "h1") == [
+        "Interview prep: Northwind Logistics — Senior Backend Engineer – Payments Platform"
+    ]
     sections = headings(tokens, "h2")
     assert sections[0] == "Contents"
     topic_sections = [s for s in sections[1:] if re.match(r"\d+\. ", s)]
-    assert topic_sections[0].split(". ", 1)[1] in {"Apache Kafka", "Payments & invoicing integration", "PostgreSQL",
-                                                   "OAuth 2.0, OpenID Connect & SSO", "System design"}
+    assert topic_sections[0].split(". ", 1)[1] in {
+        "Apache Kafka",
+        "Payments & invoicing integration",
+        "PostgreSQL",
+        "OAuth 2.0, OpenID Connect & SSO",
+        "System design",
+    }
     # Every contents link points at a heading that exists.
     anchors = {github_anchor(section) for section in sections}
     links = re.findall(r"\]\(#([^)]+)\)", guide)
@@ -57,16 +67,17 @@ def test_bank_html_cannot_reach_the_guide_or_the_cards(tmp_path, write):
     banks = tmp_path / "banks"
     shutil.copytree(FIXTURES / "good", banks)
     text = (banks / "widgets.yaml").read_text()
-    (banks / "widgets.yaml").write_text(text.replace("A small **component**.",
-                                                     "A small <script>alert(1)</script> `<b>code</b>` component."))
+    (banks / "widgets.yaml").write_text(
+        text.replace("A small **component**.", "A small <script>alert(1)</script> `<b>code</b>` component.")
+    )
     posting = write("p.txt", "Widget Engineer\nRequirements\n- Widgets, widgets and more widgets\n")
     result = CliRunner().invoke(main, ["build", str(posting), "--out", str(tmp_path / "out"), "--banks", str(banks)])
     assert result.exit_code == 0, result.output
     guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
     assert "<script>" not in guide and "&lt;script>" in guide
     assert "`<b>code</b>`" in guide  # code is left alone: it renders as text
-    import zipfile
     import sqlite3
+    import zipfile
 
     apkg = next((tmp_path / "out").glob("*/*.apkg"))
     with zipfile.ZipFile(apkg) as archive:

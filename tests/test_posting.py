@@ -1,4 +1,5 @@
 """Reading postings: files, stdin, URLs, encodings, HTML, sections, title and company."""
+
 from __future__ import annotations
 
 import http.server
@@ -58,8 +59,10 @@ def test_html_page_becomes_lines_with_sections_title_and_company():
 
 
 def test_inline_html_in_text_keeps_list_items_apart():
-    text = ("Backend Engineer\n<h4>What we're looking for:</h4><ul><li><strong>Stack:</strong> Kafka &amp; Go</li>"
-            "<li>PostgreSQL</li></ul>\nPlain line after")
+    text = (
+        "Backend Engineer\n<h4>What we're looking for:</h4><ul><li><strong>Stack:</strong> Kafka &amp; Go</li>"
+        "<li>PostgreSQL</li></ul>\nPlain line after"
+    )
     found = sections(parse_posting(text))
     assert found["Stack: Kafka & Go"] == "requirements"
     assert found["PostgreSQL"] == "requirements"
@@ -81,8 +84,10 @@ def test_short_list_items_are_content_not_headings():
 
 
 def test_job_board_chrome_after_the_posting_weighs_nothing():
-    text = ("Requirements\n- Kafka\nRelated Jobs\nAcme hiring Kafka Engineer\n"
-            "What Are the Key Qualifications for Acme Kafka Engineer?\nKafka, mentoring and more\n")
+    text = (
+        "Requirements\n- Kafka\nRelated Jobs\nAcme hiring Kafka Engineer\n"
+        "What Are the Key Qualifications for Acme Kafka Engineer?\nKafka, mentoring and more\n"
+    )
     found = sections(parse_posting(text))
     assert found["Kafka"] == "requirements"
     assert found["Acme hiring Kafka Engineer"] == "boilerplate"
@@ -96,22 +101,28 @@ def test_german_headings_are_recognised():
     assert found["Obst"] == "benefits"
 
 
-@pytest.mark.parametrize("raw, expected", [
-    ("Caf\u00e9 \u2013 na\u00efve".encode("utf-8"), "Café – naïve"),
-    ("Caf\u00e9 \u2013 na\u00efve".encode("cp1252"), "Café – naïve"),
-    (b"\xef\xbb\xbfWith BOM", "With BOM"),
-    ("Kafka \u2013 UTF-16".encode("utf-16"), "Kafka – UTF-16"),
-    ("We\u2019re hiring".encode("utf-8").decode("cp1252").encode("utf-8"), "We're hiring"),
-])
+@pytest.mark.parametrize(
+    "raw, expected",
+    [
+        ("Caf\u00e9 \u2013 na\u00efve".encode("utf-8"), "Café – naïve"),
+        ("Caf\u00e9 \u2013 na\u00efve".encode("cp1252"), "Café – naïve"),
+        (b"\xef\xbb\xbfWith BOM", "With BOM"),
+        ("Kafka \u2013 UTF-16".encode("utf-16"), "Kafka – UTF-16"),
+        ("We\u2019re hiring".encode("utf-8").decode("cp1252").encode("utf-8"), "We're hiring"),
+    ],
+)
 def test_decoding_handles_common_encodings_and_mojibake(raw, expected):
     assert decode(raw).replace("\u2019", "'") == expected
 
 
-@pytest.mark.parametrize("raw, message", [
-    (b"", "the posting is empty"),
-    (b"  \n\t ", "the posting is empty"),
-    (b"\x00\x01\x02binary\x00", "looks like a binary file"),
-])
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (b"", "the posting is empty"),
+        (b"  \n\t ", "the posting is empty"),
+        (b"\x00\x01\x02binary\x00", "looks like a binary file"),
+    ],
+)
 def test_unreadable_bytes_are_clean_errors(raw, message):
     with pytest.raises(PostingError, match=message):
         decode(raw)
@@ -130,10 +141,13 @@ def test_url_is_fetched_from_a_local_server(http_server):
     assert posting.source.endswith("/posting.html")
 
 
-@pytest.mark.parametrize("path, message", [
-    ("/missing", "server answered 404"),
-    ("/big", "larger than 16 MB"),
-])
+@pytest.mark.parametrize(
+    "path, message",
+    [
+        ("/missing", "server answered 404"),
+        ("/big", "larger than 16 MB"),
+    ],
+)
 def test_url_errors_are_clean(http_server, path, message):
     with pytest.raises(PostingError, match=message):
         read_posting(f"{http_server}{path}")
@@ -147,13 +161,34 @@ def test_unreachable_and_non_http_urls_are_clean_errors():
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(
-    st.text(max_size=3000),
-    st.binary(max_size=3000).map(lambda data: data.decode("latin-1")),
-    st.lists(st.sampled_from(["<li>", "</ul>", "<h2>Requirements</h2>", "Kafka", "•", "\n", "\x00", "\u2028",
-                              "Related Jobs", "<script>", "&amp;", "Postgre SQL", "x" * 5000, "::", "{{c1::"]),
-             max_size=60).map("".join),
-))
+@given(
+    st.one_of(
+        st.text(max_size=3000),
+        st.binary(max_size=3000).map(lambda data: data.decode("latin-1")),
+        st.lists(
+            st.sampled_from(
+                [
+                    "<li>",
+                    "</ul>",
+                    "<h2>Requirements</h2>",
+                    "Kafka",
+                    "•",
+                    "\n",
+                    "\x00",
+                    "\u2028",
+                    "Related Jobs",
+                    "<script>",
+                    "&amp;",
+                    "Postgre SQL",
+                    "x" * 5000,
+                    "::",
+                    "{{c1::",
+                ]
+            ),
+            max_size=60,
+        ).map("".join),
+    )
+)
 def test_any_text_reads_and_matches_or_fails_cleanly(banks, text):
     try:
         posting = parse_posting(text)

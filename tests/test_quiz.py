@@ -1,4 +1,5 @@
 """`prep quiz`: scripted answers through CliRunner, the printable quiz, and history."""
+
 from __future__ import annotations
 
 import json
@@ -125,10 +126,13 @@ def test_printable_quiz_has_lettered_choices_and_an_answer_key(tmp_path):
     assert len(re.findall(r"^\d+\. ", key, re.M)) == 40
 
 
-@pytest.mark.parametrize("args, message", [
-    (["quiz"], "give a posting or a deck folder"),
-    (["quiz", str(EXAMPLE_POSTING), "--topic", "cobol"], "--topic cobol is not in this posting's topics"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["quiz"], "give a posting or a deck folder"),
+        (["quiz", str(EXAMPLE_POSTING), "--topic", "cobol"], "--topic cobol is not in this posting's topics"),
+    ],
+)
 def test_quiz_usage_errors(args, message):
     result = run(*args)
     assert result.exit_code == 2 and message in result.output

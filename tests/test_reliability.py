@@ -1,4 +1,5 @@
 """Weeks of study must survive rebuilds; bad input must never crash or half-write."""
+
 from __future__ import annotations
 
 import shutil
@@ -114,8 +115,14 @@ def test_interrupted_write_keeps_the_previous_deck(tmp_path, monkeypatch):
 
     # `prep.build` is also the name of the function the package exports.
     monkeypatch.setattr(sys.modules["prep.build"], "write_deck", fail_half_way)
-    result = run("build", str(EXAMPLE_POSTING), "--out", str(tmp_path), "--name",
-                 "Northwind Logistics — Senior Backend Engineer – Payments Platform")
+    result = run(
+        "build",
+        str(EXAMPLE_POSTING),
+        "--out",
+        str(tmp_path),
+        "--name",
+        "Northwind Logistics — Senior Backend Engineer – Payments Platform",
+    )
     assert result.exit_code == 1
     assert result.output.startswith("Error: cannot write") and "No space left on device" in result.output
     assert apkg.read_bytes() == before
@@ -129,10 +136,15 @@ def test_oversized_posting_is_refused(tmp_path, write):
 
 
 def test_latin1_and_odd_unicode_postings_work(tmp_path, write):
-    latin = write("latin.txt", "Ingénieur Backend\nAnforderungen\n- Erfahrung mit Kafka und PostgreSQL – wichtig\n"
-                  .encode("cp1252"))
-    odd = write("odd.txt", "Backend\u00a0Engineer\nRequirements\n- Event\u2011driven systems on Apache\u00a0Kafka \U0001F680\n"
-                "- \u202eRTL\u202c text and zero\u200bwidth joiners\n")
+    latin = write(
+        "latin.txt",
+        "Ingénieur Backend\nAnforderungen\n- Erfahrung mit Kafka und PostgreSQL – wichtig\n".encode("cp1252"),
+    )
+    odd = write(
+        "odd.txt",
+        "Backend\u00a0Engineer\nRequirements\n- Event\u2011driven systems on Apache\u00a0Kafka \U0001f680\n"
+        "- \u202eRTL\u202c text and zero\u200bwidth joiners\n",
+    )
     for posting in (latin, odd):
         result = run("topics", str(posting), "--json")
         assert result.exit_code == 0, result.output
@@ -142,11 +154,16 @@ def test_latin1_and_odd_unicode_postings_work(tmp_path, write):
 GOOD_BANK = (FIXTURES / "good" / "widgets.yaml").read_text()
 
 
-@pytest.mark.parametrize("bank_text, message", [
-    ("id: widgets\nname: [oops\n", "widgets.yaml:3: invalid YAML"),
-    (GOOD_BANK.replace("category: technical\n", "category: technical\ncolour: blue\n"),
-     "widgets.yaml:4: unknown key 'colour'"),
-])
+@pytest.mark.parametrize(
+    "bank_text, message",
+    [
+        ("id: widgets\nname: [oops\n", "widgets.yaml:3: invalid YAML"),
+        (
+            GOOD_BANK.replace("category: technical\n", "category: technical\ncolour: blue\n"),
+            "widgets.yaml:4: unknown key 'colour'",
+        ),
+    ],
+)
 def test_bad_banks_stop_a_build_with_file_and_line(tmp_path, bank_text, message):
     folder = tmp_path / "banks"
     folder.mkdir()
