@@ -28,6 +28,16 @@ def _banks_option(command):
     )(command)
 
 
+def _level_option(command):
+    return click.option(
+        "--level",
+        "levels",
+        multiple=True,
+        type=click.Choice(DIFFICULTIES),
+        help="Keep only questions of this difficulty. Repeatable.",
+    )(command)
+
+
 def _load_banks(bank_folders: tuple[Path, ...]):
     try:
         return load_banks(list(bank_folders))
@@ -61,13 +71,7 @@ def main() -> None:
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
 @click.option("--merge", is_flag=True, help="Build one combined deck from all the postings.")
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
-@click.option(
-    "--level",
-    "levels",
-    multiple=True,
-    type=click.Choice(DIFFICULTIES),
-    help="Keep only questions of this difficulty. Repeatable.",
-)
+@_level_option
 @click.option("--days", type=click.IntRange(1, 90), help="Add a day-by-day study plan to the guide.")
 @_banks_option
 def build_command(
@@ -260,13 +264,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
 @click.argument("source", required=False)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="How many questions.")
 @click.option("--topic", "topics", multiple=True, help="Only this topic id. Repeatable.")
-@click.option(
-    "--level",
-    "levels",
-    multiple=True,
-    type=click.Choice(DIFFICULTIES),
-    help="Only questions of this difficulty. Repeatable.",
-)
+@_level_option
 @click.option("--seed", type=int, help="Same seed, same questions in the same order.")
 @click.option(
     "--print",
