@@ -21,7 +21,7 @@ UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
 MAX_UNCOVERED = 50
 UNCOVERED_SCAN_LINES = 2000
 
-# Words that look technical (acronyms, CamelCase, C#, .NET, CI/CD) but name no skill.
+# Words that look like technology names: acronyms, CamelCase, C#, .NET, capitalised names.
 _TERM = re.compile(
     r"(?<![\w.])(?:[A-Z]{2,6}s?|[A-Za-z]*[a-z][A-Z][A-Za-z]*|[A-Z][a-z]+[A-Z]\w*|"
     r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)"
@@ -29,6 +29,7 @@ _TERM = re.compile(
 _TERM_HINT = re.compile(r"[A-Z#+]")
 _LEAD_IN = re.compile(r"^[^:.!?]{1,60}:\s+")
 _PROSE_WORD = re.compile(r"[A-Za-z][\w'’]*")
+# ...and the common ones among them that name no skill.
 _NOT_TERMS = frozenset(
     """
 API APIs SDK SDKs UI UX I A AM PM US USA UK EU EMEA APAC IT HR CV OK OR AND THE TO OF IN ON FOR WITH YOU WE OUR
