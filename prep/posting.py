@@ -316,10 +316,13 @@ class _HtmlText(HTMLParser):
         "form",
     }
     SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    # On a whole page, site navigation, footers and sidebars are chrome, not the posting.
+    PAGE_CHROME = {"nav", "footer", "aside", "form"}
 
     def __init__(self, keep_newlines: bool):
         super().__init__(convert_charrefs=True)
         self.keep_newlines = keep_newlines
+        self.skip_tags = self.SKIP if keep_newlines else self.SKIP | self.PAGE_CHROME
         self.parts: list[str] = []
         self.skipping = 0
         self.in_title = False
@@ -328,7 +331,7 @@ class _HtmlText(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "title":
             self.in_title = True
-        elif tag in self.SKIP:
+        elif tag in self.skip_tags:
             self.skipping += 1
         elif tag == "li":
             self.parts.append("\n• ")
@@ -342,7 +345,7 @@ class _HtmlText(HTMLParser):
     def handle_endtag(self, tag: str) -> None:
         if tag == "title":
             self.in_title = False
-        elif tag in self.SKIP:
+        elif tag in self.skip_tags:
             self.skipping = max(0, self.skipping - 1)
         elif tag in self.BLOCKS or tag == "li":
             self.parts.append("\n")

@@ -14,10 +14,11 @@ from prep.posting import decode
 
 HTML_PAGE = """<!doctype html><html><head><title>Staff Engineer | Acme Robotics</title>
 <style>.x{color:red}</style><script>var kafka = 1;</script></head>
-<body><nav>Jobs Home Login</nav><h1>Staff Engineer</h1>
+<body><nav>Jobs Home Login <a>Kafka jobs</a></nav><h1>Staff Engineer</h1>
 <p>Join Acme Robotics and build the fleet platform.</p>
 <h2>Requirements</h2><ul><li>Apache <b>Kafka</b> in production</li><li>PostgreSQL tuning</li></ul>
-<h2>Benefits</h2><ul><li>Mentoring budget and free lunch</li></ul></body></html>"""
+<h2>Benefits</h2><ul><li>Mentoring budget and free lunch</li></ul>
+<footer>Popular searches: GraphQL jobs, Terraform jobs</footer></body></html>"""
 
 
 @pytest.fixture
@@ -54,6 +55,7 @@ def test_html_page_becomes_lines_with_sections_title_and_company():
     assert found["Apache Kafka in production"] == "requirements"
     assert found["Mentoring budget and free lunch"] == "benefits"
     assert not any("var kafka" in line or "color:red" in line for line in found)
+    assert not any("Kafka jobs" in line or "GraphQL" in line for line in found)  # nav and footer
     assert posting.title == "Staff Engineer"
     assert posting.company == "Acme Robotics"
 
