@@ -7,9 +7,10 @@ RSS of the process). Measures, side by side in one run:
 
 1. the floor: a bare `python -c "import genanki, yaml, click, markdown_it"`;
 2. `prep build` on a posting (default: the bundled example) into a scratch folder;
-3. `prep topics` over 500 postings in one process (a folder), as postings per second;
-4. `prep build` with 10x today's banks (copies with aliases that never fire);
+3. `prep build` with 10x today's banks (copies with aliases that never fire);
+4. `prep topics` over 500 postings in one process (a folder), as postings per second;
 5. `prep topics` on a generated 10 MB posting.
+1-3 alternate run by run, so their ratios hold on a machine whose speed drifts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,6 @@ def timed(command: list[str], runs: int, cwd: Path) -> tuple[list[float], int, l
     """Wall times of `runs` runs, the largest peak RSS (KiB) among them, and CPU times
     (user + system), which a busy shared machine disturbs less than wall time."""
     times, peak, cpu = [], 0, []
-    subprocess.run(command, cwd=cwd, env=ENV, capture_output=True)  # warm-up: caches and byte code
     for _ in range(runs):
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -48,6 +48,20 @@ def timed(command: list[str], runs: int, cwd: Path) -> tuple[list[float], int, l
         peak = max(peak, usage.ru_maxrss)
         cpu.append(usage.ru_utime + usage.ru_stime)
     return times, peak, cpu
+
+
+def alternate(commands: list[list[str]], runs: int, cwd: Path) -> list[tuple[list[float], int, list[float]]]:
+    """Run the commands in turn, round after round, so all see the same state of a shared
+    machine; each first gets one unmeasured run (fills prep's cache, writes byte code)."""
+    for command in commands:
+        subprocess.run(command, cwd=cwd, env=ENV, capture_output=True)
+    results = [([], 0, []) for _ in commands]
+    for _ in range(runs):
+        for index, command in enumerate(commands):
+            times, peak, cpu = timed(command, 1, cwd)
+            total = results[index]
+            results[index] = (total[0] + times, max(total[1], peak), total[2] + cpu)
+    return results
 
 
 def report(label: str, times: list[float], peak_kib: int, cpu: list[float], extra: str = "") -> float:
@@ -111,19 +125,29 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as scratch_name:
         scratch = Path(scratch_name)
         print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, {args.runs} runs each, posting {posting.name}")
-        floor = report(
-            "floor: import genanki, yaml, click, markdown_it",
-            *timed([sys.executable, "-c", "import genanki, yaml, click, markdown_it"], args.runs, scratch),
+        banks = scratch / "banks"
+        banks.mkdir()
+        scaled_banks(banks, 10)
+        bank_count = len(list(banks.glob("*.yaml"))) + len(list((ROOT / "question_banks").glob("*.yaml")))
+        floor_runs, build_runs, scaled_runs = alternate(
+            [
+                [sys.executable, "-c", "import genanki, yaml, click, markdown_it"],
+                [*PREP, "build", str(posting), "--out", str(scratch / "out")],
+                [*PREP, "build", str(posting), "--out", str(scratch / "out10"), "--banks", str(banks)],
+            ],
+            args.runs,
+            scratch,
         )
-        build = report(
-            "prep build", *timed([*PREP, "build", str(posting), "--out", str(scratch / "out")], args.runs, scratch)
-        )
+        floor = report("floor: import genanki, yaml, click, markdown_it", *floor_runs)
+        build = report("prep build", *build_runs)
         print(f"{'':<44} build / floor = {build / floor:.2f}x")
+        scaled = report(f"prep build with 10x banks ({bank_count} banks)", *scaled_runs)
+        print(f"{'':<44} 10x banks / 1x banks = {scaled / build:.2f}x")
 
         folder = scratch / "postings"
         folder.mkdir()
         make_postings(folder, 500, posting.read_text())
-        times, peak, cpu = timed([*PREP, "topics", str(folder), "--json"], max(3, args.runs // 2), scratch)
+        ((times, peak, cpu),) = alternate([[*PREP, "topics", str(folder), "--json"]], max(3, args.runs // 2), scratch)
         report(
             "prep topics, 500 postings in one process",
             times,
@@ -132,25 +156,11 @@ def main() -> int:
             f"  = {500 / statistics.median(times):.0f} postings/s",
         )
 
-        banks = scratch / "banks"
-        banks.mkdir()
-        scaled_banks(banks, 10)
-        bank_count = len(list(banks.glob("*.yaml"))) + len(list((ROOT / "question_banks").glob("*.yaml")))
-        scaled = report(
-            f"prep build with 10x banks ({bank_count} banks)",
-            *timed(
-                [*PREP, "build", str(posting), "--out", str(scratch / "out10"), "--banks", str(banks)],
-                args.runs,
-                scratch,
-            ),
-        )
-        print(f"{'':<44} 10x banks / 1x banks = {scaled / build:.2f}x")
-
         big = scratch / "big.txt"
         make_big_posting(big, 10)
         report(
             f"prep topics on a {big.stat().st_size / 1e6:.1f} MB posting",
-            *timed([*PREP, "topics", str(big), "--json"], max(3, args.runs // 2), scratch),
+            *alternate([[*PREP, "topics", str(big), "--json"]], max(3, args.runs // 2), scratch)[0],
         )
         shutil.rmtree(scratch / "out", ignore_errors=True)
     return 0

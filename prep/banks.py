@@ -136,9 +136,11 @@ def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
     digest = hashlib.sha256(Path(__file__).read_bytes())
     for path, data in contents.items():
         digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
-    cached = cache.read("banks")
-    if isinstance(cached, tuple) and len(cached) == 2 and cached[0] == digest.hexdigest():
-        return cached[1]
+    # One entry per set of banks (bundled alone, bundled plus a contributor's folder...).
+    cache_name = f"banks-{digest.hexdigest()[:24]}"
+    cached = cache.read(cache_name)
+    if isinstance(cached, list):
+        return cached
     by_id: dict[str, Bank] = {}
     problems: list[str] = []
     for path, data in contents.items():
@@ -156,7 +158,7 @@ def load_banks(extra_folders: list[Path] | None = None) -> list[Bank]:
     problems.extend(_duplicate_question_ids(banks))
     if problems:
         raise BankError(problems)
-    cache.write("banks", (digest.hexdigest(), banks))
+    cache.write(cache_name, banks, keep=4)
     return banks
 
 

@@ -31,7 +31,9 @@ def read(name: str) -> object | None:
         return None
 
 
-def write(name: str, value: object) -> None:
+def write(name: str, value: object, keep: int = 1) -> None:
+    """Store `value`; of the entries whose names share `name`'s first part ("banks-…"),
+    only the `keep` newest stay, so the cache cannot grow without bound."""
     path = cache_dir() / f"{name}-{__version__}.pickle"
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -39,5 +41,8 @@ def write(name: str, value: object) -> None:
         with tmp.open("wb") as handle:
             pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
+        family = sorted(path.parent.glob(f"{name.split('-')[0]}-*.pickle"), key=lambda p: p.stat().st_mtime)
+        for stale in family[:-keep]:
+            stale.unlink(missing_ok=True)
     except OSError:
         tmp.unlink(missing_ok=True)

@@ -385,7 +385,8 @@ def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
                 bullet = _BULLET.match(piece)
                 if bullet:
                     is_item, piece = True, piece[bullet.end() :]
-                piece = _MARKDOWN_HEADING.sub("", piece)
+                if piece[0] == "#":
+                    piece = _MARKDOWN_HEADING.sub("", piece)
             if "**" in piece or "__" in piece:
                 piece = piece.replace("**", "").replace("__", "")
             if piece:

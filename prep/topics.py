@@ -124,7 +124,7 @@ class AliasIndex:
         self.stem_starts = {stem.lower()[:3] for stem, _ in self.by_stem}
         self._candidates: dict[str, tuple[_Alias, ...]] = {}
         self._hits: set[str] = set()  # words that some alias is filed under
-        self._misses: set[str] = set()
+        self._known: set[str] = set()  # words already looked up, hit or not
 
     def _add(self, alias: str, bank: Bank, case_sensitive: bool) -> None:
         words = [word if case_sensitive else word.lower() for word in re.findall(r"\w+", alias)]
@@ -159,14 +159,16 @@ class AliasIndex:
                         *self.by_stem.get((word[:length], True), ()),
                     ]
             cached = self._candidates[word] = tuple(found)
-            (self._hits if found else self._misses).add(word)
+            self._known.add(word)
+            if found:
+                self._hits.add(word)
         return cached
 
     def spans(self, text: str) -> list[tuple[int, int, Bank]]:
         """Alias matches in one line; a match inside a longer match of another topic is
         dropped (so "Postgre SQL" is PostgreSQL, not also SQL)."""
         words = set(_WORD.findall(text))
-        for word in words.difference(self._hits, self._misses):
+        for word in words - self._known:
             self.candidates(word)
         hits = words.intersection(self._hits)
         if not hits:
@@ -225,7 +227,7 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
             continue
         seen_lines.add(line.text)
         spans = index.spans(line.text)
-        for bank_id in dict.fromkeys(bank.id for _, _, bank in spans):
+        for bank_id in dict.fromkeys(bank.id for _, _, bank in spans) if spans else ():
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)
         if (
