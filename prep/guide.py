@@ -44,6 +44,11 @@ def escape_html(markdown_text: str) -> str:
     return "".join(escaped)
 
 
+def section_heading(number: int, selection: TopicSelection) -> str:
+    """A topic's heading in the guide; the quiz names it when it says what to reread."""
+    return f"{number}. {selection.topic.name}"
+
+
 def _inline(text: str) -> str:
     return " ".join(escape_html(text).split())
 
@@ -67,7 +72,7 @@ def render_guide(
     if deck_file:
         out.append(f"The same questions are in the Anki deck `{deck_file}` (File → Import).")
     out += ["", "## Contents", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
-    headings = [f"{number}. {selection.topic.name}" for number, selection in enumerate(selections, 1)]
+    headings = [section_heading(number, selection) for number, selection in enumerate(selections, 1)]
     for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
         out.append(
             f"| {number} | [{_inline(selection.topic.name)}](#{github_anchor(heading)}) "

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from .banks import CLOZE_PATTERN, Question
 from .errors import PrepError
-from .guide import escape_html
+from .guide import escape_html, section_heading
 from .select import TopicSelection
 
 LETTERS = "ABCDE"
@@ -59,7 +59,7 @@ class QuizResult:
 def quiz_items(selections: list[TopicSelection]) -> list[tuple[QuizItem, float]]:
     """Every selected question with its topic's weight."""
     return [
-        (QuizItem(question, selection.topic.name, f"{number}. {selection.topic.name}"), selection.topic.score)
+        (QuizItem(question, selection.topic.name, section_heading(number, selection)), selection.topic.score)
         for number, selection in enumerate(selections, 1)
         for question in selection.questions
     ]

@@ -38,6 +38,7 @@ _rendered: dict[str, str] | None = None
 _rendered_new = 0
 
 
+@lru_cache(maxsize=1)
 def _renderer_key() -> str:
     import markdown_it
     import pygments
