@@ -53,9 +53,21 @@ when where which while who will with work working world would write you your
 """.split()
 )
 
-TOPIC_KEYS = {"id", "name", "category", "aliases", "case_sensitive_aliases", "references", "questions"}
+TOPIC_KEYS = {"id", "name", "category", "checked", "aliases", "case_sensitive_aliases", "references", "questions"}
 TOPIC_REQUIRED = ("id", "name", "category", "aliases", "references", "questions")
-QUESTION_KEYS = {"id", "kind", "difficulty", "question", "answer", "choices", "star", "follow_ups", "references"}
+QUESTION_KEYS = {
+    "id",
+    "kind",
+    "difficulty",
+    "core",
+    "question",
+    "answer",
+    "choices",
+    "star",
+    "follow_ups",
+    "references",
+}
+CHECKED_PATTERN = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 QUESTION_REQUIRED = ("id", "kind", "difficulty", "question")
 STAR_KEYS = ("situation", "task", "action", "result")
 
@@ -92,6 +104,7 @@ class Question:
     star: Star | None = None
     follow_ups: tuple[str, ...] = ()
     references: tuple[Reference, ...] = ()
+    core: bool = False  # a question every interviewer of this topic asks: the plan serves it first
 
 
 @dataclass(frozen=True, eq=False)  # identity: banks are loaded once and used as cache keys
@@ -104,6 +117,7 @@ class Bank:
     references: tuple[Reference, ...]
     questions: tuple[Question, ...]
     path: Path
+    checked: str = ""  # the month ("2026-11") the answers were last checked against the references
 
 
 def bundled_banks_dir() -> Path:
@@ -341,6 +355,7 @@ class _Checker:
             seen_ids.add(question.id)
             questions.append(question)
         return Bank(
+            checked=self.month(fields.get("checked"), "checked"),
             id=bank_id,
             name=self.text(fields.get("name"), "name"),
             category=self.choice_of(fields.get("category"), "category", CATEGORIES),
@@ -400,7 +415,24 @@ class _Checker:
             star=star,
             follow_ups=follow_ups,
             references=self.references(fields.get("references"), f"{what}: references"),
+            core=self.flag(fields.get("core"), f"{what}: core"),
         )
+
+    def flag(self, node: yaml.Node | None, what: str) -> bool:
+        if node is None:
+            return False
+        if node.tag != "tag:yaml.org,2002:bool":
+            self.problem(node, f"{what} must be true or false")
+            return False
+        return str(node.value).lower() in ("true", "yes", "on")
+
+    def month(self, node: yaml.Node | None, what: str) -> str:
+        if node is None:
+            return ""
+        value = self.text(node, what)
+        if value and not CHECKED_PATTERN.match(value):
+            self.problem(node, f"{what} {value!r} must be a month written YYYY-MM, such as 2026-11")
+        return value
 
     def choices(self, node: yaml.Node | None, what: str) -> tuple[Choice, ...]:
         if node is None:
