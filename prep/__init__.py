@@ -4,8 +4,9 @@ __version__ = "0.1.0"
 
 from .banks import Bank, Question, lint, load_bank, load_banks
 from .errors import BankError, OutputError, PostingError, PrepError
+from .plan import PlannedQuestion, StudyPlan, make_plan
 from .posting import Posting, parse_posting, read_posting
-from .select import TopicSelection, select_questions
+from .select import TopicSelection, ranked_questions
 from .topics import TopicMatch, TopicReport, find_topics
 
 
@@ -38,5 +39,8 @@ __all__ = [
     "merge_postings",
     "parse_posting",
     "read_posting",
-    "select_questions",
+    "ranked_questions",
+    "make_plan",
+    "PlannedQuestion",
+    "StudyPlan",
 ]

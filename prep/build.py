@@ -1,50 +1,83 @@
-"""The whole pipeline: posting → topics → questions → deck and study guide."""
+"""The whole pipeline: posting → topics → study plan → deck, study guide and quiz."""
 
 from __future__ import annotations
 
-import json
-import os
+import html
 import re
 import time
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
-from .banks import Bank
-from .deck import NoteSpec, note_specs, write_deck
-from .errors import OutputError, PostingError, PrepError
+from .banks import ID_PATTERN, Bank, Question
+from .deck import NOTE_TYPE_IDS, NoteSpec, context_html, deck_bytes, note_guid, posting_deck, posting_tag, question_spec
+from .deckdir import (
+    MANIFEST_NAME,
+    DeckNote,
+    Manifest,
+    ManifestTopic,
+    check_ownership,
+    folder_lock,
+    read_deck_notes,
+    read_manifest,
+    replace_folder,
+    sibling_manifests,
+    slugify,
+    valid_tag,
+)
+from .errors import PostingError, PrepError
 from .guide import render_guide
+from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, make_plan
 from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
-from .select import TopicSelection, select_questions
 from .topics import TopicMatch, TopicReport, find_topics
 
-MANIFEST_NAME = "prep-manifest.json"
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
+MAX_QUOTE = 160  # characters of a posting line quoted on a card
+_KINDS_BY_NOTE_TYPE = {type_id: kind for kind, type_id in NOTE_TYPE_IDS.items()}
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    """How much to plan: `cards` None means every question of every topic found."""
+
+    cards: int | None
+    per_day: int = DEFAULT_PER_DAY
+    levels: tuple[str, ...] = ()
+    max_per_topic: int | None = None
 
 
 @dataclass(frozen=True)
 class BuildResult:
     report: TopicReport
-    selections: list[TopicSelection]
+    plan: StudyPlan
     display_name: str
     out_dir: Path
     deck_path: Path
     guide_path: Path
     quiz_path: Path
-    note_count: int
+    changed_notes: int  # notes Anki will add or update on import
     retired_count: int
+    dropped_count: int
+    shared: dict[str, int]  # other deck folders' names → questions this deck shares with them
 
 
-def slugify(text: str) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
-    if len(slug) > 60:  # cut at a word boundary, not mid-word
-        slug = slug[:61].rsplit("-", 1)[0]
-    return slug
+@dataclass(frozen=True)
+class _Prepared:
+    report: TopicReport
+    plan: StudyPlan
+    display_name: str
+    slug: str
+    named_by_user: bool
+
+    def manifest(self) -> Manifest:
+        topics = tuple(
+            ManifestTopic(topic.id, topic.score, tuple(_quote(line) for line in topic.evidence))
+            for topic in self.plan.topics
+        )
+        plan = tuple((item.question.id, item.day) for item in self.plan.items)
+        return Manifest(self.display_name, self.report.posting.source, self.plan.per_day, topics, plan)
 
 
 def merge_postings(postings: list[Posting]) -> Posting:
@@ -54,142 +87,217 @@ def merge_postings(postings: list[Posting]) -> Posting:
 
 
 def build(
-    posting: Posting,
-    banks: list[Bank],
-    out_root: Path,
-    name: str | None = None,
-    max_per_topic: int | None = None,
-    levels: tuple[str, ...] = (),
-    days: int | None = None,
+    posting: Posting, banks: list[Bank], out_root: Path, request: PlanRequest, name: str | None = None
 ) -> BuildResult:
-    """Build one posting's deck and guide into `out_root/<slug>/`."""
+    """Build one posting's deck, guide and quiz into `out_root/<slug>/`."""
+    return build_decks([posting], banks, out_root, request, name)[0]
+
+
+def build_decks(
+    postings: list[Posting], banks: list[Bank], out_root: Path, request: PlanRequest, name: str | None = None
+) -> list[BuildResult]:
+    """Plan every posting first, then write each deck: a question two of them share is
+    the same note in both decks, tagged with both postings."""
+    prepared = [_prepare(posting, banks, request, name) for posting in postings]
+    batch = {item.slug: item.manifest() for item in prepared}
+    return [_write(item, banks, out_root, batch) for item in prepared]
+
+
+def _prepare(posting: Posting, banks: list[Bank], request: PlanRequest, name: str | None) -> _Prepared:
     display_name = " ".join(name.split()) if name else posting.display_name
     slug = slugify(display_name)
-    if name is not None and (not slug or any(part in name for part in ("/", "\\")) or name.strip().startswith(".")):
-        raise PrepError(f"--name {name!r} cannot be used as a folder name; use letters, digits and spaces")
-    slug = slug or "posting"
+    if name is not None and not slug:
+        raise PrepError(f"--name {name!r} has no letters or digits to name a folder with; add some")
     report = find_topics(posting, banks)
     if not report.topics:
         raise PostingError(
             f"{posting.source}: no known topic found, so nothing was written; "
             "check it is a software job posting (`prep banks list` shows the topics prep knows)"
         )
-    selections = select_questions(report, max_per_topic=max_per_topic, levels=levels)
-    if not selections:
+    plan = make_plan(report, request.cards, request.per_day, request.levels, request.max_per_topic)
+    if not plan.items:
         raise PrepError("no questions left after --level/--max-per-topic; loosen them")
-    specs = note_specs(selections, display_name)
-    save_render_cache()
-    out_dir = out_root / slug
-    deck_path, guide_path, quiz_path = (out_dir / f"{slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md"))
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise OutputError(f"cannot create {out_dir}: {err.strerror}; choose another folder with --out") from None
-    manifest = read_manifest(out_dir)
-    known_ids = {question.id for bank in banks for question in bank.questions}
-    retired = _retired_specs(manifest, {spec.guid for spec in specs}, known_ids)
-    notes = {spec.guid: _spec_record(spec) for spec in [*specs, *retired]}
-    # Anki updates a note only when the incoming modification time is newer: keep the
-    # old time while nothing changed (identical output), take a new one when anything did.
-    previous = manifest.get("timestamp") if isinstance(manifest.get("timestamp"), (int, float)) else None
-    if previous is not None and manifest.get("notes") == notes:
-        timestamp = float(previous)
-    else:  # strictly newer, even for two builds within one second
-        timestamp = float(max(int(time.time()), int(previous or 0) + 1))
-    guide = render_guide(
-        report,
-        selections,
-        display_name,
-        deck_file=deck_path.name,
-        days=days,
-        quiz_command=f"prep quiz {out_dir} --count 10",
+    return _Prepared(report, plan, display_name, slug or "posting", name is not None)
+
+
+def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, Manifest]) -> BuildResult:
+    out_dir = out_root / item.slug
+    deck_path, guide_path, quiz_path = (
+        out_dir / f"{item.slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md")
     )
-    quiz = render_printable_quiz(draw_quiz(selections, count=PRINTABLE_QUIZ_SIZE, seed=slug), display_name)
-    new_manifest = {
-        "version": 1,
-        "name": display_name,
-        "guide": guide_path.name,
-        "timestamp": timestamp,
-        "topics": [
-            {
-                "id": s.topic.id,
-                "score": s.topic.score,
-                "evidence": list(s.topic.evidence),
-                "questions": [q.id for q in s.questions],
-            }
-            for s in selections
-        ],
-        "notes": notes,
-    }
-    atomic_write(deck_path, lambda tmp: write_deck([*specs, *retired], tmp, timestamp))
-    atomic_write(guide_path, lambda tmp: tmp.write_text(guide, encoding="utf-8"))
-    atomic_write(quiz_path, lambda tmp: tmp.write_text(quiz, encoding="utf-8"))
-    manifest_text = json.dumps(new_manifest, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
-    atomic_write(out_dir / MANIFEST_NAME, lambda tmp: tmp.write_text(manifest_text, encoding="utf-8"))
+    with folder_lock(out_root, item.slug):
+        check_ownership(out_dir, item.display_name, item.report.posting.source, item.named_by_user)
+        siblings = {**sibling_manifests(out_root, exclude=item.slug), **batch}
+        siblings.pop(item.slug, None)
+        specs = _planned_specs(item, siblings)
+        previous = read_deck_notes(deck_path)
+        carried, retired, dropped = _carried_specs(item, previous, {spec.guid for spec in specs}, banks, siblings)
+        all_specs = [*specs, *carried]
+        mods = _modification_times(all_specs, previous)
+        guide = render_guide(
+            item.report,
+            item.plan,
+            item.display_name,
+            deck_file=deck_path.name,
+            quiz_command=f"prep quiz {out_dir}",
+            shared=_shared_counts(item.plan, siblings),
+            posting_tag=posting_tag(item.slug),
+        )
+        quiz_items = draw_quiz(item.plan.selections(), count=PRINTABLE_QUIZ_SIZE, seed=item.slug)
+        files = {
+            deck_path.name: deck_bytes(all_specs, mods, _description(item)),
+            guide_path.name: guide.encode("utf-8"),
+            quiz_path.name: render_printable_quiz(quiz_items, item.display_name).encode("utf-8"),
+            MANIFEST_NAME: item.manifest().to_json().encode("utf-8"),
+        }
+        save_render_cache()
+        replace_folder(out_dir, files)
+    changed = sum(1 for spec in all_specs if spec.guid not in previous or previous[spec.guid].mod != mods[spec.guid])
     return BuildResult(
-        report, selections, display_name, out_dir, deck_path, guide_path, quiz_path, len(specs), len(retired)
+        item.report,
+        item.plan,
+        item.display_name,
+        out_dir,
+        deck_path,
+        guide_path,
+        quiz_path,
+        changed,
+        retired,
+        dropped,
+        _shared_counts(item.plan, siblings),
     )
 
 
-def read_manifest(out_dir: Path) -> dict:
-    """What the last build into `out_dir` wrote, or {} if there is none (or it is unreadable)."""
-    try:
-        manifest = json.loads((out_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return manifest if isinstance(manifest, dict) and manifest.get("version") == 1 else {}
+def _planned_specs(item: _Prepared, siblings: dict[str, Manifest]) -> list[NoteSpec]:
+    deck = posting_deck(item.display_name)
+    own_quotes = {topic.id: _quote(topic.evidence[0]) if topic.evidence else "" for topic in item.plan.topics}
+    specs = []
+    for planned in item.plan.items:
+        postings = [(item.display_name, own_quotes[planned.topic.id], item.slug)]
+        postings += _sibling_postings(planned.question, siblings)
+        specs.append(_spec(planned.question, planned.topic.name, deck, postings))
+    return specs
 
 
-def load_deck_selections(out_dir: Path, banks: list[Bank]) -> tuple[str, list[TopicSelection], Path]:
-    """The deck name, selection and guide path of a folder `prep build` wrote."""
+def _sibling_postings(question: Question, siblings: dict[str, Manifest]) -> list[tuple[str, str, str]]:
+    """(name, quote, slug) of every other deck in the folder whose plan has this question."""
+    found = []
+    for slug, manifest in sorted(siblings.items()):
+        if any(question_id == question.id for question_id, _ in manifest.plan):
+            topic = next((t for t in manifest.topics if t.id == question.topic_id), None)
+            found.append((manifest.name, _quote(topic.evidence[0]) if topic and topic.evidence else "", slug))
+    return found
+
+
+def _spec(question: Question, topic_name: str, deck: str, postings: list[tuple[str, str, str]]) -> NoteSpec:
+    context = context_html([(name, quote) for name, quote, _ in postings])
+    return question_spec(question, topic_name, deck, context, tuple(posting_tag(slug) for _, _, slug in postings))
+
+
+def _carried_specs(
+    item: _Prepared,
+    previous: dict[str, DeckNote],
+    planned: set[str],
+    banks: list[Bank],
+    siblings: dict[str, Manifest],
+) -> tuple[list[NoteSpec], int, int]:
+    """Notes of the previous deck that this plan no longer holds. An import cannot delete a
+    note, so they are carried with a tag that lets the user find them: questions gone from
+    the banks (or whose kind changed) as prep::retired, questions this posting no longer
+    plans as prep::dropped::<slug>. Only a note whose GUID is the one prep derives from its
+    question id is carried, and its old text only as escaped plain text."""
+    current = {note_guid(q.id, q.kind): (bank, q) for bank in banks for q in bank.questions}
+    deck = posting_deck(item.display_name)
+    carried, retired, dropped = [], 0, 0
+    for guid, note in sorted(previous.items()):
+        kind = _KINDS_BY_NOTE_TYPE.get(note.model_id)
+        if guid in planned or kind is None or not note.fields:
+            continue
+        question_id = note.fields[-1]
+        if not ID_PATTERN.match(question_id) or note_guid(question_id, kind) != guid:
+            continue
+        if guid in current:
+            bank, question = current[guid]
+            postings = _sibling_postings(question, siblings)
+            spec = _spec(question, bank.name, deck, postings)
+            carried.append(_with_tags(spec, (*spec.tags, f"prep::dropped::{item.slug}")))
+            dropped += 1
+        else:
+            tags = tuple(tag for tag in note.tags if valid_tag(tag)) + (RETIRED_TAG,)
+            fields = tuple(_plain_html(field) for field in note.fields[:-1]) + (question_id,)
+            carried.append(NoteSpec(guid, kind, deck, fields, tuple(sorted(set(tags)))))
+            retired += 1
+    return carried, retired, dropped
+
+
+def _with_tags(spec: NoteSpec, tags: tuple[str, ...]) -> NoteSpec:
+    return NoteSpec(spec.guid, spec.kind, spec.deck, spec.fields, tuple(sorted(set(tags))))
+
+
+def _plain_html(field: str) -> str:
+    """A field read back from a deck file, reduced to escaped text: no tag survives."""
+    text = html.unescape(re.sub(r"<[^>]*>?", " ", field[:20000]))
+    return html.escape(" ".join(text.split()))
+
+
+def _modification_times(specs: list[NoteSpec], previous: dict[str, DeckNote]) -> dict[str, int]:
+    """Each note keeps the time of its own last change, so Anki updates only the notes that
+    changed (and a user's edits to every other note survive); a changed note gets a time
+    newer than the one it had, even for two builds within a second."""
+    now = int(time.time())
+    mods = {}
+    for spec in specs:
+        old = previous.get(spec.guid)
+        if old is not None and (old.model_id, old.fields, tuple(sorted(old.tags))) == spec.content():
+            mods[spec.guid] = old.mod
+        else:
+            mods[spec.guid] = max(now, old.mod + 1) if old is not None else now
+    return mods
+
+
+def _shared_counts(plan: StudyPlan, siblings: dict[str, Manifest]) -> dict[str, int]:
+    planned = {item.question.id for item in plan.items}
+    counts = {}
+    for manifest in siblings.values():
+        shared = sum(1 for question_id, _ in manifest.plan if question_id in planned)
+        if shared:
+            counts[manifest.name] = shared
+    return dict(sorted(counts.items()))
+
+
+def _description(item: _Prepared) -> str:
+    plan = item.plan
+    return (
+        f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep: {plan.cards} cards over "
+        f"{plan.days} days at {plan.per_day} new cards a day, the posting's strongest topics first.</p>"
+        "<p>Keep Anki's default new-card order and study every day: the order the cards come in is the plan. "
+        "The study guide next to the deck file has the same plan with folded answers.</p>"
+    )
+
+
+def _quote(line: str) -> str:
+    """A posting line cut to a card-sized quote, at a word."""
+    line = " ".join(line.split())
+    if len(line) <= MAX_QUOTE:
+        return line
+    return line[: MAX_QUOTE + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:
+    """The deck name, study plan and guide path of a folder `prep build` wrote."""
     manifest = read_manifest(out_dir)
-    if not manifest:
+    if manifest is None:
         raise PrepError(
             f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); pass a posting instead"
         )
     by_id = {bank.id: bank for bank in banks}
     questions = {question.id: question for bank in banks for question in bank.questions}
-    selections = []
-    for topic in manifest["topics"]:
-        if topic["id"] not in by_id:
-            continue  # the bank is gone; its cards are still in Anki
-        chosen = tuple(questions[qid] for qid in topic["questions"] if qid in questions)
-        if chosen:
-            match = TopicMatch(by_id[topic["id"]], topic["score"], tuple(topic["evidence"]))
-            selections.append(TopicSelection(match, chosen))
-    return manifest["name"], selections, out_dir / manifest["guide"]
-
-
-def _retired_specs(manifest: dict, current_guids: set[str], known_ids: set[str]) -> list[NoteSpec]:
-    """Notes of questions since removed from the banks. An .apkg import cannot delete a
-    note, so they are carried, tagged prep::retired, for the user to find and delete."""
-    retired = []
-    for guid, record in sorted(manifest.get("notes", {}).items()):
-        if guid in current_guids or record.get("question_id") in known_ids:
-            continue
-        tags = tuple(dict.fromkeys([*record["tags"], RETIRED_TAG]))
-        retired.append(NoteSpec(guid, record["kind"], record["deck"], tuple(record["fields"]), tags))
-    return retired
-
-
-def _spec_record(spec: NoteSpec) -> dict:
-    return {
-        "question_id": spec.fields[-1],
-        "kind": spec.kind,
-        "deck": spec.deck,
-        "fields": list(spec.fields),
-        "tags": list(spec.tags),
-    }
-
-
-def atomic_write(path: Path, write: Callable[[Path], object]) -> None:
-    """Write through a temporary file in the same folder, then rename over `path`, so an
-    interrupted build never leaves a truncated file where a good one was."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror}; choose another folder with --out") from None
-    finally:
-        tmp.unlink(missing_ok=True)
+    topics = {t.id: TopicMatch(by_id[t.id], t.score, t.evidence) for t in manifest.topics if t.id in by_id}
+    items = []
+    for question_id, day in manifest.plan:
+        question = questions.get(question_id)
+        if question is not None and question.topic_id in topics:  # a question since removed is skipped
+            items.append(PlannedQuestion(question, topics[question.topic_id], day, 1))
+    plan = StudyPlan(tuple(items), manifest.per_day, tuple(topics.values()))
+    slug = out_dir.resolve().name
+    return manifest.name, plan, out_dir / f"{slug}-guide.md"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 import click
 
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
 from .errors import BankError, PrepError
+from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
 from .topics import find_topics
 
@@ -58,6 +60,52 @@ def main() -> None:
     """Turn a job posting into interview preparation: an Anki deck, a study guide and a quiz."""
 
 
+def _plan_options(command):
+    """--days / --interview / --cards / --all size the plan; --per-day paces it."""
+    options = [
+        click.option(
+            "--days",
+            type=click.IntRange(1, 365),
+            help=f"Days left to study; the plan holds days × --per-day cards [default: {DEFAULT_DAYS}].",
+        ),
+        click.option(
+            "--interview",
+            type=click.DateTime(formats=["%Y-%m-%d"]),
+            help="Interview date (YYYY-MM-DD): plan the days from today until then.",
+        ),
+        click.option("--cards", type=click.IntRange(min=1), help="Plan this many Anki cards, whatever the days."),
+        click.option("--all", "whole_banks", is_flag=True, help="Every question of every topic found, no budget."),
+        click.option(
+            "--per-day",
+            type=click.IntRange(1, 1000),
+            default=DEFAULT_PER_DAY,
+            show_default=True,
+            help="New cards a day (Anki's default is 20).",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_per_topic=None):
+    from .build import PlanRequest
+
+    chosen = [flag for flag, value in (("--days", days), ("--interview", interview), ("--cards", cards)) if value]
+    chosen += ["--all"] if whole_banks else []
+    if len(chosen) > 1:
+        raise click.UsageError(f"{' and '.join(chosen)} both size the plan; give one of them")
+    if interview is not None:
+        days = (interview.date() - date.today()).days
+        if days < 1:
+            raise click.BadParameter("the interview date is today or past; give a later date or --days", "--interview")
+    if whole_banks:
+        budget = None
+    else:
+        budget = cards if cards is not None else (days or DEFAULT_DAYS) * per_day
+    return PlanRequest(budget, per_day, tuple(levels), max_per_topic)
+
+
 @main.command()
 @click.argument("postings", nargs=-1, required=True)
 @click.option(
@@ -70,67 +118,96 @@ def main() -> None:
 )
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
 @click.option("--merge", is_flag=True, help="Build one combined deck from all the postings.")
+@_plan_options
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
 @_level_option
-@click.option("--days", type=click.IntRange(1, 90), help="Add a day-by-day study plan to the guide.")
 @_banks_option
 def build_command(
     postings: tuple[str, ...],
     out_root: Path,
     name: str | None,
     merge: bool,
+    days: int | None,
+    interview,
+    cards: int | None,
+    whole_banks: bool,
+    per_day: int,
     max_per_topic: int | None,
     levels: tuple[str, ...],
-    days: int | None,
     bank_folders: tuple[Path, ...],
 ) -> None:
-    """Build an Anki deck and a Markdown study guide for each posting.
+    """Build an Anki deck, a study guide and a quiz for each posting, planned for the days left.
 
     POSTINGS are .txt/.md/.html files, - for standard input, or http(s) URLs.
 
     Example:
 
-        prep build posting.txt
-
-        prep build a.txt b.html --merge --name "Two offers" --max-per-topic 10
-
         prep build posting.txt --days 5
+
+        prep build posting.txt --interview 2026-12-07
+
+        prep build a.txt b.html --merge --name "Two offers"
     """
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
-    from .build import build, merge_postings
+    request = _plan_request(days, interview, cards, whole_banks, per_day, levels, max_per_topic)
+    from .build import build_decks, merge_postings
 
     banks = _load_banks(bank_folders)
     read = [_read(source) for source in postings]
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
-    for posting in targets:
-        try:
-            result = build(posting, banks, out_root, name=name, max_per_topic=max_per_topic, levels=levels, days=days)
-        except PrepError as err:
-            raise click.ClickException(str(err)) from None
+    try:
+        results = build_decks(targets, banks, out_root, request, name=name)
+    except PrepError as err:
+        raise click.ClickException(str(err)) from None
+    for result in results:
         _print_summary(result)
 
 
 build_command.name = "build"
 
 
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
 def _print_summary(result) -> None:
     from .build import RETIRED_TAG
 
     posting = result.report.posting
+    plan = result.plan
     click.echo(f"{result.display_name}")
     click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
-    click.echo(f"  {len(result.selections)} topics, {result.note_count} cards:")
-    for selection in result.selections:
-        click.echo(f"    {selection.topic.score:>5g}  {selection.topic.name} ({len(selection.questions)} cards)")
+    click.echo(
+        f"  plan: {_plural(plan.cards, 'card')} over {_plural(plan.days, 'day')}, about {plan.per_day} new cards a day "
+        f"({_plural(len(plan.items), 'question')}; a cloze with two blanks is two cards)"
+    )
+    planned = {selection.topic.id: selection for selection in plan.selections()}
+    click.echo("  weight  topic (cards in the plan)")
+    for topic in plan.topics:
+        selection = planned.get(topic.id)
+        cards = sum(card_count(q) for q in selection.questions) if selection else 0
+        planned_cards = _plural(cards, "card") if cards else "no cards: no time left for it"
+        click.echo(f"  {topic.score:>6g}  {topic.name} ({planned_cards})")
+    for day, groups in plan.day_groups()[:1]:
+        click.echo(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups))
     if result.report.uncovered:
-        click.echo(f"  {len(result.report.uncovered)} requirements no bank covers:")
+        click.echo(f"  {_plural(len(result.report.uncovered), 'requirement')} no bank covers:")
         for line in result.report.uncovered:
             click.echo(f"    - {line[:120]}")
+    for name, count in result.shared.items():
+        click.echo(f"  shares {_plural(count, 'question')} with {name} (one note each, tagged with both postings)")
+    click.echo(f"  Anki: {_plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
     if result.retired_count:
         click.echo(
-            f"  {result.retired_count} cards for questions removed from the banks are tagged "
+            f"  {_plural(result.retired_count, 'note')} of questions removed from the banks kept and tagged "
             f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them"
+        )
+    if result.dropped_count:
+        tag = f"prep::dropped::{result.out_dir.name}"
+        click.echo(
+            f"  {_plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
+            f"in Anki, search tag:{tag} to suspend or delete them"
         )
     for path in (result.deck_path, result.guide_path, result.quiz_path):
         click.echo(f"  wrote {path}")
@@ -273,6 +350,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
     help="Write a printable Markdown quiz (answer key at the end) instead of asking.",
 )
 @click.option("--history", "show_history", is_flag=True, help="Show past quiz scores and per-topic progress.")
+@click.option("--day", type=click.IntRange(min=1), help="Only what the study plan has covered up to this day.")
 @_banks_option
 def quiz(
     source: str | None,
@@ -282,6 +360,7 @@ def quiz(
     seed: int | None,
     print_path: Path | None,
     show_history: bool,
+    day: int | None,
     bank_folders: tuple[Path, ...],
 ) -> None:
     """Quiz yourself on a posting's questions in the terminal.
@@ -296,11 +375,15 @@ def quiz(
 
         prep quiz posting.txt --count 6 --seed 7
 
+        prep quiz decks/acme-backend-engineer --day 2
+
         prep quiz decks/acme-backend-engineer --topic kafka --print kafka-quiz.md
 
         prep quiz --history
     """
-    from .build import atomic_write, load_deck_selections
+    from .build import load_deck_plan
+    from .deckdir import write_file_atomically
+    from .plan import make_plan
     from .quiz import (
         draw_quiz,
         history_path,
@@ -311,7 +394,6 @@ def quiz(
         run_quiz,
         save_result,
     )
-    from .select import select_questions
 
     try:
         if show_history:
@@ -322,11 +404,14 @@ def quiz(
             raise click.UsageError("give a posting or a deck folder to quiz on (or --history)")
         banks = _load_banks(bank_folders)
         if Path(source).is_dir():
-            name, selections, guide_path = load_deck_selections(Path(source), banks)
+            name, plan, guide_path = load_deck_plan(Path(source), banks)
         else:
             posting = _read(source)
-            selections = select_questions(find_topics(posting, banks))
+            plan = make_plan(find_topics(posting, banks), DEFAULT_DAYS * DEFAULT_PER_DAY)
             name, guide_path = posting.display_name, None
+        if day is not None and day > plan.days:
+            raise click.BadParameter(f"the plan has {_plural(plan.days, 'day')}", param_hint="--day")
+        selections = plan.up_to(day).selections()
         unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
         if unknown:
             available = ", ".join(selection.topic.id for selection in selections) or "none"
@@ -339,7 +424,7 @@ def quiz(
             raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")
         if print_path is not None:
             text = render_printable_quiz(items, name)
-            atomic_write(print_path, lambda tmp: tmp.write_text(text, encoding="utf-8"))
+            write_file_atomically(print_path, text.encode("utf-8"))
             click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
             return
         result = run_quiz(items, _ask, click.echo)

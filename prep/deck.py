@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import hashlib
 import html
+import io
 import itertools
+import re
 import sqlite3
 import time
 import zipfile
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 
 import genanki
 
 from .banks import Question, Reference
 from .render import highlight_css, to_html, to_inline_html
-from .select import TopicSelection
 
 ROOT_DECK = "Interview Prep"
 
@@ -124,14 +124,26 @@ def deck_id(name: str) -> int:
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
 
 
-def note_guid(question: Question) -> str:
-    """One question is one note everywhere: across rebuilds and across postings."""
-    return genanki.guid_for("prep", question.id)
+def note_guid(question_id: str, kind: str) -> str:
+    """One question is one note everywhere: across rebuilds and across postings. The kind
+    is part of it, because Anki cannot move a note to another note type on import: a
+    question whose kind changes becomes a new note, and the old one is retired."""
+    return genanki.guid_for("prep", question_id, kind)
 
 
 def deck_name_part(text: str) -> str:
     """Anki uses `::` to nest decks; a posting name must not create extra levels."""
-    return " ".join(text.replace("::", ":").split())
+    return " ".join(re.sub(r":{2,}", ":", text).split())
+
+
+def posting_deck(posting_name: str) -> str:
+    """One deck per posting, no topic subdecks: Anki gathers new cards deck by deck, so a
+    single deck is what lets the card positions be the plan (topics are tags)."""
+    return f"{ROOT_DECK}::{deck_name_part(posting_name)}"
+
+
+def posting_tag(slug: str) -> str:
+    return f"prep::posting::{slug}"
 
 
 @dataclass(frozen=True)
@@ -144,55 +156,78 @@ class NoteSpec:
     fields: tuple[str, ...]
     tags: tuple[str, ...]
 
-
-def note_specs(selections: list[TopicSelection], posting_name: str) -> list[NoteSpec]:
-    specs = []
-    for selection in selections:
-        deck = f"{ROOT_DECK}::{deck_name_part(posting_name)}::{deck_name_part(selection.topic.name)}"
-        context = _context_html(posting_name, selection.topic.evidence)
-        for question in selection.questions:
-            specs.append(
-                NoteSpec(
-                    guid=note_guid(question),
-                    kind=question.kind,
-                    deck=deck,
-                    fields=_fields(question, selection.topic.name, context),
-                    tags=(
-                        f"prep::topic::{question.topic_id}",
-                        f"prep::level::{question.difficulty}",
-                        f"prep::kind::{question.kind}",
-                    ),
-                )
-            )
-    return specs
+    def content(self) -> tuple:
+        """What Anki overwrites on import: when this changes, the note needs a newer time."""
+        return (NOTE_TYPE_IDS[self.kind], self.fields, tuple(sorted(self.tags)))
 
 
-def write_deck(specs: list[NoteSpec], path: Path, timestamp: float) -> None:
-    """Write the .apkg; `timestamp` becomes every note's modification time."""
+def question_spec(question: Question, topic_name: str, deck: str, context: str, tags: tuple[str, ...]) -> NoteSpec:
+    """The note for a bank question, with its topic, difficulty and kind tags added."""
+    own_tags = (
+        f"prep::topic::{question.topic_id}",
+        f"prep::level::{question.difficulty}",
+        f"prep::kind::{question.kind}",
+    )
+    return NoteSpec(
+        guid=note_guid(question.id, question.kind),
+        kind=question.kind,
+        deck=deck,
+        fields=_fields(question, topic_name, context),
+        tags=tuple(sorted({*own_tags, *tags})),
+    )
+
+
+def context_html(quotes: list[tuple[str, str]]) -> str:
+    """Where each posting asks for the topic: 'Asked for <b>Acme</b>: “…”', one per posting."""
+    return " · ".join(
+        f"Asked for <b>{html.escape(name)}</b>" + (f": “{html.escape(quote)}”" if quote else "")
+        for name, quote in quotes
+    )
+
+
+class _TimedNote(genanki.Note):
+    """A note that carries its own modification time: Anki updates a note on import only
+    when the incoming one is newer, so each note's time is its own last change."""
+
+    def __init__(self, mod: int, **kwargs):
+        super().__init__(**kwargs)
+        self.mod = mod
+
+    def write_to_db(self, cursor, timestamp: float, deck_id, id_gen):
+        return super().write_to_db(cursor, self.mod, deck_id, id_gen)
+
+
+def deck_bytes(specs: list[NoteSpec], mods: dict[str, int], description: str) -> bytes:
+    """The .apkg: notes in `specs` order are the new-card order Anki serves."""
+    timestamp = max(mods.values())
     decks: dict[str, genanki.Deck] = {}
-    for spec in specs:
-        deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck))
+    for position, spec in enumerate(specs):
+        deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck, description=description))
         deck.add_note(
-            genanki.Note(model=note_type(spec.kind), fields=list(spec.fields), tags=list(spec.tags), guid=spec.guid)
+            _TimedNote(
+                mods[spec.guid],
+                model=note_type(spec.kind),
+                fields=list(spec.fields),
+                tags=list(spec.tags),
+                guid=spec.guid,
+                due=position,
+            )
         )
     # genanki's write_to_file stamps the zip with the wall clock and leaves its temporary
     # database behind; building the database in memory and stamping the zip with the
-    # notes' own time keeps an unchanged rebuild byte-identical, and is faster.
+    # newest note's time keeps an unchanged rebuild byte-identical, and is faster.
     package = genanki.Package(list(decks.values()))
     connection = sqlite3.connect(":memory:")
-    package.write_to_db(connection.cursor(), timestamp, itertools.count(int(timestamp * 1000)))
+    package.write_to_db(connection.cursor(), timestamp, itertools.count(timestamp * 1000))
     connection.commit()
     database = connection.serialize()
     connection.close()
     stamp = time.gmtime(timestamp)[:6]
-    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
         archive.writestr(zipfile.ZipInfo("collection.anki2", stamp), database, zipfile.ZIP_DEFLATED, 1)
         archive.writestr(zipfile.ZipInfo("media", stamp), "{}", zipfile.ZIP_DEFLATED, 1)
-
-
-def _context_html(posting_name: str, evidence: tuple[str, ...]) -> str:
-    quote = html.escape(evidence[0]) if evidence else ""
-    return f"Asked for <b>{html.escape(posting_name)}</b>: “{quote}”"
+    return buffer.getvalue()
 
 
 def _references_html(references: tuple[Reference, ...]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 from .banks import CLOZE_PATTERN, Question
+from .plan import StudyPlan
 from .select import TopicSelection
 from .topics import TopicReport
 
@@ -15,6 +16,7 @@ KIND_LABELS = {
     "behavioural": "behavioural",
 }
 _FENCE = re.compile(r"^(```|~~~)", re.M)
+MAX_HEADING = 80
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 
 
@@ -49,30 +51,45 @@ def section_heading(number: int, selection: TopicSelection) -> str:
     return f"{number}. {selection.topic.name}"
 
 
+def question_heading(number: int, index: int, question: Question) -> tuple[str, bool]:
+    """'2.3 How does MVCC …': what the question is about, so the outline is a table of
+    contents; and whether the heading says the whole question (then it is not repeated)."""
+    first = question.question.split("\n\n")[0]
+    text = " ".join(re.sub(r"[`*_#>\[\]|<]", "", CLOZE_PATTERN.sub("…", first)).split())
+    whole = first == question.question and question.kind != "cloze" and text == " ".join(first.split())
+    if len(text) > MAX_HEADING:
+        text, whole = text[: MAX_HEADING + 1].rsplit(" ", 1)[0].rstrip(",;:.") + " …", False
+    return f"{number}.{index} {text}", whole
+
+
 def _inline(text: str) -> str:
     return " ".join(escape_html(text).split())
 
 
 def render_guide(
     report: TopicReport,
-    selections: list[TopicSelection],
+    plan: StudyPlan,
     display_name: str,
     deck_file: str | None = None,
-    days: int | None = None,
     quiz_command: str | None = None,
+    shared: dict[str, int] | None = None,
+    posting_tag: str | None = None,
 ) -> str:
+    """The study guide: the plan day by day, then each topic's planned questions."""
     posting = report.posting
-    total = sum(len(selection.questions) for selection in selections)
+    selections = plan.selections()
     out = [f"# Interview prep: {_inline(display_name)}", ""]
     source = posting.source if posting.source != "-" else "standard input"
     out.append(
-        f"Tailored by prep from `{source}`: {len(selections)} topics, {total} questions, "
-        "strongest topics first. Answers are folded: try each question before you open it."
+        f"Tailored by prep from `{_code(source)}`: {len(plan.items)} questions ({plan.cards} Anki cards) "
+        f"from {len(selections)} topics, planned over {plan.days} days at {plan.per_day} new cards a day. "
+        "Answers are folded: try each question before you open it."
     )
     if deck_file:
-        out.append(f"The same questions are in the Anki deck `{deck_file}` (File → Import).")
-    out += ["", "## Contents", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
+        out += ["", *_how_to_study(deck_file, posting_tag, shared or {})]
     headings = [section_heading(number, selection) for number, selection in enumerate(selections, 1)]
+    out += _study_plan(plan, selections, headings, quiz_command)
+    out += ["", "## Topics", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
     for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
         out.append(
             f"| {number} | [{_inline(selection.topic.name)}](#{github_anchor(heading)}) "
@@ -83,17 +100,17 @@ def render_guide(
             f"| | [Requirements no bank covers](#{github_anchor('Requirements no bank covers')}) "
             f"| | {len(report.uncovered)} |"
         )
-    if days:
-        out += _study_plan(selections, headings, days, quiz_command)
     for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
         out += ["", f"## {_inline(heading)}", ""]
         out += _why_it_matters(selection)
         for index, question in enumerate(selection.questions, 1):
-            out += ["", f"### {number}.{index} · {question.difficulty} · {KIND_LABELS[question.kind]}", ""]
-            out += _question_block(question)
-        if selection.topic.bank.references:
-            out += ["", "**References**", ""]
-            out += [f"- [{_inline(ref.title)}]({ref.url})" for ref in selection.topic.bank.references]
+            heading, whole = question_heading(number, index, question)
+            out += ["", f"### {_inline(heading)}", ""]
+            out += [f"*{question.difficulty} · {KIND_LABELS[question.kind]}*", ""]
+            out += _question_block(question, repeat_question=not whole)
+        references = selection.topic.bank.references
+        if references:
+            out += ["", "**Read more**: " + " · ".join(f"[{_inline(ref.title)}]({ref.url})" for ref in references[:4])]
     if report.uncovered:
         out += [
             "",
@@ -107,32 +124,51 @@ def render_guide(
     return "\n".join(out).rstrip() + "\n"
 
 
+def _code(text: str) -> str:
+    return text.replace("`", "'")
+
+
+def _how_to_study(deck_file: str, posting_tag: str | None, shared: dict[str, int]) -> list[str]:
+    lines = [
+        f"**In Anki**: File → Import `{deck_file}`. Keep the deck's default options: Anki then serves "
+        "the new cards in the plan's order below, 20 a day.",
+    ]
+    if posting_tag:
+        lines += [
+            "",
+            f"Every card of this posting is tagged `{posting_tag}`. To study exactly this posting when "
+            "you have decks for several, create a filtered deck (Tools → Create Filtered Deck) with the "
+            f"search `tag:{posting_tag}` and the order *Order due*: shared cards stay in the deck they "
+            "were first imported into, and the filtered deck gathers them back in plan order.",
+        ]
+    if shared:
+        listing = "; ".join(f"{count} with {_inline(name)}" for name, count in shared.items())
+        lines += ["", f"Questions shared with your other postings (one card each, tagged with both): {listing}."]
+    return lines
+
+
 def _study_plan(
-    selections: list[TopicSelection], headings: list[str], days: int, quiz_command: str | None
+    plan: StudyPlan, selections: list[TopicSelection], headings: list[str], quiz_command: str | None
 ) -> list[str]:
-    """Questions spread evenly over the days, strongest topics first."""
-    total = sum(len(selection.questions) for selection in selections)
-    per_day = -(-total // days)  # ceiling division
-    plan: list[list[str]] = [[] for _ in range(days)]
-    position = 0
-    for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
-        first = 1
-        remaining = len(selection.questions)
-        while remaining:
-            day = min(position // per_day, days - 1)
-            take = min(remaining, per_day - position % per_day) if day < days - 1 else remaining
-            last = first + take - 1
-            span = f"{number}.{first}" if take == 1 else f"{number}.{first}–{number}.{last}"
-            plan[day].append(f"[{_inline(selection.topic.name)}](#{github_anchor(heading)}) {span}")
-            position += take
-            remaining -= take
-            first = last + 1
-    out = ["", f"## Study plan: {days} days", "", f"About {per_day} questions a day, strongest topics first."]
-    if quiz_command:
-        out[-1] += f" End each day with `{quiz_command}` to test yourself."
-    out.append("")
-    for day, items in enumerate(plan, 1):
-        out.append(f"- **Day {day}**: " + ("; ".join(items) if items else "review what you missed"))
+    """Day by day, in the order Anki serves the cards: each day a few topic groups."""
+    numbers = {selection.topic.id: number for number, selection in enumerate(selections, 1)}
+    positions = {
+        (selection.topic.id, question.id): index
+        for selection in selections
+        for index, question in enumerate(selection.questions, 1)
+    }
+    out = ["", f"## Study plan: {plan.days} days", ""]
+    hint = f" End each day with `{quiz_command} --day N` to test yourself on what you covered." if quiz_command else ""
+    out += [f"About {plan.per_day} new cards a day, the posting's strongest topics first.{hint}", ""]
+    for day, groups in plan.day_groups():
+        cards = sum(item.cards for _, items in groups for item in items)
+        parts = []
+        for topic, items in groups:
+            number = numbers[topic.id]
+            first, last = (positions[(topic.id, items[i].question.id)] for i in (0, -1))
+            span = f"{number}.{first}" if first == last else f"{number}.{first}–{number}.{last}"
+            parts.append(f"[{_inline(topic.name)}](#{github_anchor(headings[number - 1])}) {span}")
+        out.append(f"- **Day {day}** ({cards} cards): " + "; ".join(parts))
     return out
 
 
@@ -152,8 +188,9 @@ def _details(summary: str, body: list[str]) -> list[str]:
     return [f"<details><summary>{summary}</summary>", "", *body, "", "</details>"]
 
 
-def _question_block(question: Question) -> list[str]:
+def _question_block(question: Question, repeat_question: bool = True) -> list[str]:
     text = escape_html(question.question)
+    lead = [text, ""] if repeat_question else []
     if question.kind == "cloze":
         blanked = CLOZE_PATTERN.sub("[…]", text)
         revealed = CLOZE_PATTERN.sub(lambda m: f"**{m.group(2)}**", text)
@@ -164,13 +201,12 @@ def _question_block(question: Question) -> list[str]:
         choices = [f"{letters[i]}. {_inline(choice.text)}  " for i, choice in enumerate(question.choices)]
         correct = next(i for i, choice in enumerate(question.choices) if choice.correct)
         body = [f"**{letters[correct]}.** {_inline(question.choices[correct].text)}", "", escape_html(question.answer)]
-        return [text, "", *choices, "", *_details("Answer", body)]
+        return [*lead, *choices, "", *_details("Answer", body)]
     if question.kind == "behavioural":
         star = question.star
         assert star is not None, "the bank loader requires a STAR outline on behavioural questions"
         block = [
-            text,
-            "",
+            *lead,
             *_details("What a strong answer shows", [escape_html(question.answer)]),
             "",
             "STAR worksheet: outline your own story.",
@@ -186,7 +222,7 @@ def _question_block(question: Question) -> list[str]:
         ):
             block.append(f"| **{label}** | {_inline(hint).replace('|', '&#124;')} | |")
         return block + _follow_ups(question)
-    return [text, "", *_details("Answer", [escape_html(question.answer)]), *_follow_ups(question)]
+    return [*lead, *_details("Answer", [escape_html(question.answer)]), *_follow_ups(question)]
 
 
 def _follow_ups(question: Question) -> list[str]:

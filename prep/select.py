@@ -1,14 +1,11 @@
-"""Choose which questions go into a posting's deck, guide and quiz."""
+"""Rank each topic's questions: what to study first when time is short."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from .banks import DIFFICULTIES, Question
-from .topics import TopicMatch, TopicReport
-
-MIN_SHARE = 0.4  # the weakest topic found still gets this share of its bank
+from .topics import TopicMatch
 
 
 @dataclass(frozen=True)
@@ -17,35 +14,23 @@ class TopicSelection:
     questions: tuple[Question, ...]
 
 
-def select_questions(
-    report: TopicReport, max_per_topic: int | None = None, levels: tuple[str, ...] = ()
-) -> list[TopicSelection]:
-    """Strongest topics first; each topic's share of its bank follows its score.
+def ranked_questions(
+    topic: TopicMatch, levels: tuple[str, ...] = (), max_per_topic: int | None = None
+) -> list[Question]:
+    """The topic's questions, most important first.
 
-    The strongest topic keeps every question, weaker ones proportionally fewer (at
-    least 40%); `max_per_topic` caps every topic and `levels` keeps only those
-    difficulties. Trimming alternates difficulties so a short deck stays mixed.
+    Core questions (the ones every interviewer asks) lead, fundamentals first; the rest
+    follow with difficulties interleaved, so a topic cut short still has some depth.
+    `levels` keeps only those difficulties; `max_per_topic` caps the list.
     """
-    if not report.topics:
-        return []
-    top_score = report.topics[0].score
-    selections = []
-    for topic in report.topics:
-        candidates = [q for q in topic.bank.questions if not levels or q.difficulty in levels]
-        share = MIN_SHARE + (1 - MIN_SHARE) * min(1.0, topic.score / top_score)
-        count = math.ceil(len(candidates) * share)
-        if max_per_topic is not None:
-            count = min(count, max_per_topic)
-        chosen = _interleave_by_difficulty(candidates)[:count]
-        chosen.sort(key=lambda q: (DIFFICULTIES.index(q.difficulty), candidates.index(q)))
-        if chosen:
-            selections.append(TopicSelection(topic, tuple(chosen)))
-    return selections
-
-
-def _interleave_by_difficulty(questions: list[Question]) -> list[Question]:
-    by_level = [[q for q in questions if q.difficulty == level] for level in DIFFICULTIES]
-    interleaved = []
-    for round_index in range(max((len(group) for group in by_level), default=0)):
-        interleaved.extend(group[round_index] for group in by_level if round_index < len(group))
-    return interleaved
+    candidates = [q for q in topic.bank.questions if not levels or q.difficulty in levels]
+    core = sorted((q for q in candidates if q.core), key=lambda q: DIFFICULTIES.index(q.difficulty))
+    by_level = [[q for q in candidates if not q.core and q.difficulty == level] for level in DIFFICULTIES]
+    rest = [
+        group[round_index]
+        for round_index in range(max((len(group) for group in by_level), default=0))
+        for group in by_level
+        if round_index < len(group)
+    ]
+    ranked = core + rest
+    return ranked if max_per_topic is None else ranked[:max_per_topic]

@@ -33,16 +33,18 @@ def test_note_types_are_frozen():
     }
 
 
-def test_deck_imports_into_anki_with_topic_subdecks_and_tags(tmp_path, anki):
+def test_deck_imports_into_anki_as_one_deck_with_tags(tmp_path, anki):
     build(str(EXAMPLE_POSTING), "--out", str(tmp_path))
     apkg = next(tmp_path.glob("*/*.apkg"))
     log = anki.import_deck(apkg)
     notes = anki.notes()
     assert len(log.new) == len(notes) >= 60
     assert not log.conflicting
-    decks = anki.deck_names()
-    for topic in ("Apache Kafka", "PostgreSQL", "System design"):
-        assert f"Interview Prep::{DECK_NAME}::{topic}" in decks
+    # One deck per posting: subdecks would make Anki serve topics alphabetically.
+    assert anki.deck_names() == {"Default", "Interview Prep", f"Interview Prep::{DECK_NAME}"}
+    assert all(f"prep::posting::{apkg.stem}" in note.tags for note in notes)
+    topics = {tag for note in notes for tag in note.tags if tag.startswith("prep::topic::")}
+    assert {"prep::topic::kafka", "prep::topic::postgresql", "prep::topic::system-design"} <= topics
     kafka_notes = [note for note in notes if "prep::topic::kafka" in note.tags]
     assert kafka_notes
     kinds = {tag for note in notes for tag in note.tags if tag.startswith("prep::kind::")}

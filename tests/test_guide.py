@@ -8,8 +8,9 @@ import shutil
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 
+from prep.banks import CLOZE_PATTERN
 from prep.cli import main
-from prep.guide import escape_html, github_anchor
+from prep.guide import escape_html, github_anchor, question_heading
 
 from .conftest import EXAMPLE_POSTING, FIXTURES
 
@@ -33,8 +34,8 @@ def test_guide_structure(tmp_path):
         "Interview prep: Northwind Logistics — Senior Backend Engineer – Payments Platform"
     ]
     sections = headings(tokens, "h2")
-    assert sections[0] == "Contents"
-    topic_sections = [s for s in sections[1:] if re.match(r"\d+\. ", s)]
+    assert sections[:2] == ["Study plan: 7 days", "Topics"]  # a week unless told otherwise
+    topic_sections = [s for s in sections[2:] if re.match(r"\d+\. ", s)]
     assert topic_sections[0].split(". ", 1)[1] in {
         "Apache Kafka",
         "Payments & invoicing integration",
@@ -49,6 +50,10 @@ def test_guide_structure(tmp_path):
     # Each question has its answer folded; behavioural ones get a STAR worksheet.
     questions = headings(tokens, "h3")
     assert len(questions) == guide.count("<details><summary>")
+    # Question headings say what they ask, and no two headings share an anchor.
+    assert any("consumer group" in question.lower() for question in questions)
+    every_anchor = [github_anchor(heading) for heading in [*sections, *questions]]
+    assert len(every_anchor) == len(set(every_anchor))
     assert "| **Situation** |" in guide
     assert "**Why it matters here**" in guide and "> Hands-on experience with Kafka consumer groups" in guide
 
@@ -94,7 +99,7 @@ def test_escape_html_leaves_code_blocks_alone():
 def test_days_plan_covers_every_question_once(tmp_path):
     guide = build_guide(tmp_path, "--days", "4")
     plan = guide.split("## Study plan: 4 days", 1)[1].split("\n## ", 1)[0]
-    days = re.findall(r"^- \*\*Day (\d)\*\*: (.*)$", plan, re.M)
+    days = re.findall(r"^- \*\*Day (\d)\*\* \(\d+ cards\): (.*)$", plan, re.M)
     assert [day for day, _ in days] == ["1", "2", "3", "4"]
     covered = []
     for _, items in days:
@@ -105,5 +110,16 @@ def test_days_plan_covers_every_question_once(tmp_path):
     assert "prep quiz " in plan
 
 
-def test_guide_without_days_has_no_plan(tmp_path):
-    assert "## Study plan" not in build_guide(tmp_path)
+def test_cloze_heading_does_not_give_the_answer_away(banks):
+    clozes = [q for bank in banks for q in bank.questions if q.kind == "cloze"]
+    checked = 0
+    for question in clozes:
+        heading, whole = question_heading(1, 1, question)
+        outside = CLOZE_PATTERN.sub("", question.question)
+        for deletion in CLOZE_PATTERN.finditer(question.question):
+            hidden = deletion.group(2).strip("`* ")
+            if len(hidden) > 3 and hidden not in outside:
+                assert hidden not in heading, heading
+                checked += 1
+        assert not whole  # the guide always shows the blanked text under the heading
+    assert checked > 100

@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from prep import find_topics, parse_posting, select_questions
+from prep import find_topics, make_plan, parse_posting
 from prep.cli import main
 from prep.quiz import QuizItem, draw_quiz, run_quiz
 
@@ -28,7 +28,7 @@ def run(*args: str, input: str | None = None):
 
 @pytest.fixture(scope="module")
 def selections(banks):
-    return select_questions(find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks))
+    return make_plan(find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks), None).selections()
 
 
 def test_scripted_answers_give_a_score_out_of_count(history):

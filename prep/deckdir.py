@@ -1,0 +1,355 @@
+"""The deck folder `decks/<slug>/`: what prep writes there, and what it reads back.
+
+Everything here is read as untrusted: a manifest or a deck file may have been cut
+short, edited or planted. Readers validate shapes and bounds and never hand raw text
+on; the writer replaces the whole folder at once, under a lock, so a killed or
+concurrent build never leaves a new deck beside an old guide.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import sqlite3
+import tempfile
+import unicodedata
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .banks import ID_PATTERN
+from .errors import OutputError, PrepError
+
+MANIFEST_NAME = "prep-manifest.json"
+MANIFEST_VERSION = 2
+MAX_MANIFEST_BYTES = 8 * 1024 * 1024
+MAX_DECK_BYTES = 256 * 1024 * 1024
+MAX_SIBLINGS = 200
+# A note modification time prep accepts from a file it reads back: 2000-01-01 to 2100-01-01.
+MOD_RANGE = (946684800, 4102444800)
+_PREP_FILE = re.compile(r"^(?:[a-z0-9-]+(?:\.apkg|-guide\.md|-quiz\.md)|prep-manifest\.json)$")
+_TAG = re.compile(r"^prep::[a-z]+::[a-z0-9-]+$|^prep::[a-z]+$")
+_TRANSLITERATION = str.maketrans(
+    {
+        **dict(zip("абвгдезийклмнопрстуфыэ", "abvgdeziyklmnoprstufye", strict=True)),
+        **{"ё": "e", "ж": "zh", "х": "kh", "ц": "ts", "ч": "ch", "ш": "sh", "щ": "shch"},
+        **{"ъ": "", "ь": "", "ю": "yu", "я": "ya", "ß": "ss", "æ": "ae", "ø": "o", "œ": "oe"},
+    }
+)
+_SYMBOL_WORDS = ((re.compile(r"c\+\+", re.I), " cpp "), (re.compile(r"c#", re.I), " csharp "))
+_SYMBOL_WORDS += ((re.compile(r"(?<![\w])\.net\b", re.I), " dotnet "), (re.compile(r"f#", re.I), " fsharp "))
+
+
+def slugify(text: str) -> str:
+    """A folder name that keeps what tells postings apart: Cyrillic is transliterated,
+    C++/C#/.NET become words, and long names are cut at a word."""
+    for pattern, word in _SYMBOL_WORDS:
+        text = pattern.sub(word, text)
+    text = text.lower().translate(_TRANSLITERATION)
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
+    if len(slug) > 60:
+        slug = slug[:61].rsplit("-", 1)[0]
+    if not slug and any(char.isalnum() for char in text):  # a script with no Latin spelling here
+        slug = "posting-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    return slug
+
+
+@dataclass(frozen=True)
+class ManifestTopic:
+    id: str
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What one build wrote: enough for `prep quiz` and for sibling decks' tags."""
+
+    name: str
+    source: str
+    per_day: int
+    topics: tuple[ManifestTopic, ...]
+    plan: tuple[tuple[str, int], ...]  # (question id, day) in served order
+
+    def to_json(self) -> str:
+        data = {
+            "version": MANIFEST_VERSION,
+            "name": self.name,
+            "source": self.source,
+            "per_day": self.per_day,
+            "topics": [{"id": t.id, "score": t.score, "evidence": list(t.evidence)} for t in self.topics],
+            "plan": [[question_id, day] for question_id, day in self.plan],
+        }
+        return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+class ManifestError(PrepError):
+    """A manifest that is not what prep writes."""
+
+
+def read_manifest(out_dir: Path) -> Manifest | None:
+    """The manifest in `out_dir`, None if there is none; ManifestError if it is damaged."""
+    path = out_dir / MANIFEST_NAME
+    try:
+        if not path.is_file():  # a FIFO or device must not block or flood the read
+            if path.exists() or path.is_symlink():
+                raise ManifestError(f"{path} is not a regular file; delete it and build again")
+            return None
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+    except FileNotFoundError:
+        return None
+    except OSError as err:
+        raise ManifestError(f"cannot read {path}: {err.strerror}") from None
+    try:
+        if len(raw) > MAX_MANIFEST_BYTES:
+            raise ValueError("too large")
+        return _manifest_from(json.loads(raw.decode("utf-8")))
+    except (ValueError, TypeError, KeyError) as err:
+        raise ManifestError(
+            f"{path} is damaged ({err}); delete {out_dir} and build again, or build with another --out"
+        ) from None
+
+
+def _manifest_from(data: object) -> Manifest:
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        raise ValueError(f"not a version {MANIFEST_VERSION} manifest")
+    topics = tuple(
+        ManifestTopic(_id(topic["id"]), _score(topic["score"]), tuple(_text(line) for line in _list(topic["evidence"])))
+        for topic in _list(data["topics"])
+    )
+    plan = tuple((_id(item[0]), _day(item[1])) for item in _list(data["plan"]) if _pair(item))
+    per_day = data["per_day"]
+    if not isinstance(per_day, int) or isinstance(per_day, bool) or not 1 <= per_day <= 10000:
+        raise ValueError("per_day out of range")
+    return Manifest(_text(data["name"]), _text(data["source"]), per_day, topics, plan)
+
+
+def _list(value: object) -> list:
+    if not isinstance(value, list) or len(value) > 100000:
+        raise ValueError("expected a list")
+    return value
+
+
+def _pair(value: object) -> bool:
+    if not isinstance(value, list) or len(value) != 2:
+        raise ValueError("expected [question id, day]")
+    return True
+
+
+def _id(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 200 or not ID_PATTERN.match(value):
+        raise ValueError("bad id")
+    return value
+
+
+def _text(value: object) -> str:
+    if not isinstance(value, str) or len(value) > 2000:
+        raise ValueError("bad text")
+    return "".join(char for char in value if unicodedata.category(char)[0] != "C")
+
+
+def _score(value: object) -> float:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+        raise ValueError("bad score")
+    return float(value)
+
+
+def _day(value: object) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= 10000:
+        raise ValueError("bad day")
+    return value
+
+
+@dataclass(frozen=True)
+class DeckNote:
+    """A note as the previous deck file holds it, validated."""
+
+    guid: str
+    model_id: int
+    mod: int
+    fields: tuple[str, ...]
+    tags: tuple[str, ...]
+
+
+def read_deck_notes(path: Path) -> dict[str, DeckNote]:
+    """The notes of a deck prep wrote before, by GUID; {} when there is none or it is unreadable.
+
+    Used only to tell which notes changed (and when they last did) and which questions
+    were retired: nothing read here reaches a card without being re-escaped.
+    """
+    try:
+        if not path.is_file() or path.stat().st_size > MAX_DECK_BYTES:
+            return {}
+        with zipfile.ZipFile(path) as archive:
+            info = archive.getinfo("collection.anki2")
+            if info.file_size > MAX_DECK_BYTES:
+                return {}
+            database = archive.read(info)
+        connection = sqlite3.connect(":memory:")
+        try:
+            connection.deserialize(database)
+            rows = connection.execute("select guid, mid, mod, flds, tags from notes limit 200000").fetchall()
+        finally:
+            connection.close()
+    except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, RuntimeError, ValueError):
+        return {}
+    notes = {}
+    for guid, model_id, mod, fields, tags in rows:
+        if not all(isinstance(v, str) for v in (guid, fields, tags)) or not all(
+            isinstance(v, int) for v in (model_id, mod)
+        ):
+            continue
+        if not MOD_RANGE[0] <= mod <= MOD_RANGE[1] or len(guid) > 64:
+            continue
+        notes[guid] = DeckNote(guid, model_id, mod, tuple(fields.split("\x1f")), tuple(tags.split()))
+    return notes
+
+
+def valid_tag(tag: str) -> bool:
+    return bool(_TAG.match(tag)) and len(tag) <= 120
+
+
+def sibling_manifests(out_root: Path, exclude: str) -> dict[str, Manifest]:
+    """Manifests of the other deck folders under `out_root`, by slug; damaged ones are skipped."""
+    siblings: dict[str, Manifest] = {}
+    try:
+        folders = sorted(entry for entry in out_root.iterdir() if entry.is_dir() and not entry.name.startswith("."))
+    except OSError:
+        return siblings
+    for folder in folders[:MAX_SIBLINGS]:
+        if folder.name == exclude or slugify(folder.name) != folder.name:
+            continue
+        with contextlib.suppress(ManifestError):
+            manifest = read_manifest(folder)
+            if manifest is not None:
+                siblings[folder.name] = manifest
+    return siblings
+
+
+def check_ownership(out_dir: Path, name: str, source: str, named_by_user: bool) -> None:
+    """Refuse to replace a folder that holds something else than this posting's deck."""
+    if not out_dir.exists():
+        return
+    if not out_dir.is_dir():
+        raise OutputError(f"{out_dir} exists and is not a folder; choose another --out or --name")
+    try:
+        manifest = read_manifest(out_dir)
+        entries = [entry.name for entry in out_dir.iterdir()]
+    except OSError as err:
+        raise OutputError(f"cannot read {out_dir}: {err.strerror}; choose another --out") from None
+    foreign = [entry for entry in entries if not _PREP_FILE.match(entry) and not entry.startswith(".")]
+    if foreign:
+        raise OutputError(
+            f"{out_dir} holds files prep did not write ({', '.join(sorted(foreign)[:3])}); "
+            "choose another --out or --name"
+        )
+    if manifest is None and entries:
+        raise OutputError(f"{out_dir} is not a deck folder written by prep; choose another --out or --name")
+    if manifest is not None and not named_by_user and (manifest.name, manifest.source) != (name, source):
+        raise OutputError(
+            f"{out_dir} holds the deck of {manifest.name!r} (from {manifest.source}); "
+            f"give this posting its own folder with --name, or pass --name {name!r} to replace it"
+        )
+
+
+@contextlib.contextmanager
+def folder_lock(out_root: Path, slug: str) -> Iterator[None]:
+    """Only one build writes a deck folder at a time; a second one stops with a message."""
+    try:
+        out_root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_root / f".{slug}.lock", os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+    except OSError as err:
+        raise OutputError(f"cannot create {out_root}: {err.strerror}; choose another folder with --out") from None
+    try:
+        _lock_or_refuse(fd, out_root / slug)
+        _recover(out_root, slug)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _lock_or_refuse(fd: int, out_dir: Path) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: a byte-range lock does the same job
+        import msvcrt
+
+        lock, args = msvcrt.locking, (msvcrt.LK_NBLCK, 1)
+    else:
+        lock, args = fcntl.flock, (fcntl.LOCK_EX | fcntl.LOCK_NB,)
+    try:
+        lock(fd, *args)
+    except OSError:
+        raise OutputError(f"another prep build is writing {out_dir}; wait for it to finish and run again") from None
+
+
+def _recover(out_root: Path, slug: str) -> None:
+    """Undo what a killed build left: a half-written new folder, or a swap cut in the middle."""
+    out_dir = out_root / slug
+    for leftover in sorted(out_root.glob(f".{slug}.*-*")):
+        if not leftover.is_dir() or leftover.is_symlink():
+            continue
+        if leftover.name.startswith(f".{slug}.old-") and not out_dir.exists():
+            os.replace(leftover, out_dir)
+        else:
+            shutil.rmtree(leftover, ignore_errors=True)
+
+
+def replace_folder(out_dir: Path, files: dict[str, bytes]) -> None:
+    """Write `files` into a fresh folder beside `out_dir`, then swap it in: readers see
+    the old folder or the new one, never a mix. Call under `folder_lock`."""
+    out_root, slug = out_dir.parent, out_dir.name
+    try:
+        staging = Path(tempfile.mkdtemp(prefix=f".{slug}.new-", dir=out_root))
+    except OSError as err:
+        raise OutputError(f"cannot write in {out_root}: {err.strerror}; choose another folder with --out") from None
+    umask = os.umask(0)
+    os.umask(umask)
+    old = None
+    try:
+        os.chmod(staging, 0o777 & ~umask)
+        for name, data in files.items():
+            fd = os.open(staging / name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+        if out_dir.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{slug}.old-", dir=out_root))
+            os.replace(out_dir, old)
+        os.replace(staging, out_dir)
+    except OSError as err:
+        if old is not None and not out_dir.exists():
+            os.replace(old, out_dir)
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"cannot write {out_dir}: {err.strerror}; choose another folder with --out") from None
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def write_file_atomically(path: Path, data: bytes) -> None:
+    """Write one file through a fresh temporary file beside it (never a predictable name
+    a planted symlink could redirect), then rename it over `path`."""
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        raise OutputError(f"cannot write {path}: {err.strerror}; choose another file") from None
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp_name, 0o666 & ~umask)
+        os.replace(tmp_name, path)
+    except OSError as err:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp_name)
+        raise OutputError(f"cannot write {path}: {err.strerror}; choose another file") from None
