@@ -98,7 +98,9 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
     if interview is not None:
         days = (interview.date() - date.today()).days
         if days < 1:
-            raise click.BadParameter("the interview date is today or past; give a later date or --days", "--interview")
+            raise click.BadParameter(
+                "the interview date is today or past; give a later date or --days", param_hint="--interview"
+            )
     if whole_banks:
         budget = None
     else:

@@ -236,6 +236,8 @@ def sibling_manifests(out_root: Path, exclude: str) -> dict[str, Manifest]:
 
 def check_ownership(out_dir: Path, name: str, source: str, named_by_user: bool) -> None:
     """Refuse to replace a folder that holds something else than this posting's deck."""
+    if out_dir.is_symlink():
+        raise OutputError(f"{out_dir} is a symbolic link; prep writes only real folders: remove it or choose --out")
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
