@@ -12,10 +12,10 @@ from .topics import TopicMatch, TopicReport, find_topics
 
 def __getattr__(name: str):
     # The deck writer pulls in genanki; `prep topics` and other readers should not pay for it.
-    if name in ("BuildResult", "build", "merge_postings"):
-        from . import build as build_module
+    if name in ("BuildResult", "PlanRequest", "build", "build_decks", "merge_postings"):
+        from . import pipeline
 
-        return getattr(build_module, name)
+        return getattr(pipeline, name)
     raise AttributeError(f"module 'prep' has no attribute {name!r}")
 
 
@@ -23,6 +23,7 @@ __all__ = [
     "Bank",
     "BankError",
     "BuildResult",
+    "PlanRequest",
     "OutputError",
     "Posting",
     "PostingError",
@@ -32,6 +33,7 @@ __all__ = [
     "TopicReport",
     "TopicSelection",
     "build",
+    "build_decks",
     "find_topics",
     "lint",
     "load_bank",

@@ -89,7 +89,7 @@ def _plan_options(command):
 
 
 def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_per_topic=None):
-    from .build import PlanRequest
+    from .pipeline import PlanRequest
 
     chosen = [flag for flag, value in (("--days", days), ("--interview", interview), ("--cards", cards)) if value]
     chosen += ["--all"] if whole_banks else []
@@ -153,7 +153,7 @@ def build_command(
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
     request = _plan_request(days, interview, cards, whole_banks, per_day, levels, max_per_topic)
-    from .build import build_decks, merge_postings
+    from .pipeline import build_decks, merge_postings
 
     banks = _load_banks(bank_folders)
     read = [_read(source) for source in postings]
@@ -174,7 +174,7 @@ def _plural(count: int, word: str) -> str:
 
 
 def _print_summary(result) -> None:
-    from .build import RETIRED_TAG
+    from .pipeline import RETIRED_TAG
 
     posting = result.report.posting
     plan = result.plan
@@ -383,8 +383,8 @@ def quiz(
 
         prep quiz --history
     """
-    from .build import load_deck_plan
     from .deckdir import write_file_atomically
+    from .pipeline import load_deck_plan
     from .plan import make_plan
     from .quiz import (
         draw_quiz,

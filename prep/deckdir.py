@@ -193,6 +193,8 @@ def read_deck_notes(path: Path) -> dict[str, DeckNote]:
             if info.file_size > MAX_DECK_BYTES:
                 return {}
             database = archive.read(info)
+        if not database.startswith(b"SQLite format 3\0"):  # sqlite cannot deserialize anything else
+            return {}
         connection = sqlite3.connect(":memory:")
         try:
             connection.deserialize(database)

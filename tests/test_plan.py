@@ -39,7 +39,7 @@ def test_budget_counts_cards_as_anki_does(report):
     assert 58 <= plan.cards <= 60  # a question whose cards would overflow is left out
     assert plan.cards == sum(card_count(item.question) for item in plan.items)
     assert plan.days == 3
-    for day, groups in plan.day_groups():
+    for _, groups in plan.day_groups():
         day_cards = sum(item.cards for _, items in groups for item in items)
         assert day_cards <= 20 + 1  # a cloze that starts a day may spill one card over
     assert len({item.question.id for item in plan.items}) == len(plan.items)
