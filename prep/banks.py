@@ -54,7 +54,7 @@ when where which while who will with work working world would write you your
 )
 
 TOPIC_KEYS = {"id", "name", "category", "checked", "aliases", "case_sensitive_aliases", "references", "questions"}
-TOPIC_REQUIRED = ("id", "name", "category", "aliases", "references", "questions")
+TOPIC_REQUIRED = ("id", "name", "category", "checked", "aliases", "references", "questions")
 QUESTION_KEYS = {
     "id",
     "kind",

@@ -119,11 +119,12 @@ def test_broken_banks_report_every_problem_with_file_and_line():
         f"{widgets}:38: question id 'gadgets-story' must start with 'widgets-'",
         f"{widgets}:38: question gadgets-story is behavioural but has no 'star' outline",
         f"{widgets}:46: question widgets-cloze: a cloze question needs at least one {{{{c1::...}}}} deletion",
+        f"{widgets}:1: the bank is missing 'checked'",
         "tests/fixtures/broken/gadgets.yaml:14: invalid YAML",
     ]
     for message in expected:
         assert any(line.endswith(message) or message in line for line in result.output.splitlines()), message
-    assert "Error: 13 problems in 2 banks" in result.output
+    assert "Error: 14 problems in 2 banks" in result.output
 
 
 def test_duplicate_question_ids_across_banks_are_reported(tmp_path):
