@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from .banks import COMMON_WORDS, Bank
-from .posting import SECTION_WEIGHTS, Posting
+from .posting import SECTION_WEIGHTS, Posting, PostingLine
 
 MIN_SCORE = 0.5  # below this (one mention in the company blurb) a topic is noise
 UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
@@ -42,6 +42,219 @@ Work Ensure Collaborate Partner Support Contribute Drive Implement Participate I
 Impact Actively Skilled Plus Nice Bonus Must Years Year Team Teams Product Products
 """.split()
 )
+
+
+def _near(first: str, then: str, words: int = 4) -> str:
+    """`first`, then `then` within a few words on the same line."""
+    return rf"\b(?:{first})\b(?:\W+\w+){{0,{words}}}?\W+(?:{then})"
+
+
+def _any(*phrases: str) -> str:
+    """Any of these phrases (regexes) as whole words."""
+    return r"\b(?:" + "|".join(phrases) + r")\b"
+
+
+# What a backend engineer builds, and the verbs for leading that work.
+_SYSTEMS = _any(
+    r"systems?", r"services?", r"platforms?", r"backends?", r"architectures?", r"infrastructures?",
+    r"applications?", "apps", r"apis?", r"clusters?", r"databases?", r"solutions?", "software",
+    r"products?", "code", "networking",
+)  # fmt: skip
+_LEAD = r"lead|leads|leading|led|drive|drives|driving|spearhead|spearheading|shepherd|champion"
+
+# Concept grammars: how postings describe a topic without naming it, each a regex over
+# one line (`_near(a, b)`: a, then b within a few words). Aliases name things; these
+# catch descriptions of the work: "build and scale our platform", "lead initiatives",
+# "secure, scalable solutions", "integrate with third-party APIs".
+CONCEPTS: dict[str, tuple[str, ...]] = {
+    "system-design": (
+        _near("scale|scales|scaling", _SYSTEMS, 3),  # "scale our payments platform"
+        _near("build|design|develop|grow|manage|managing|automate|operate|run", r"scal(?:e|ing)\b", 1),
+        _near(
+            r"operate|run|serve|build|design|develop|deploy|systems?|services?|applications?", r"at (?:\w+ )?scale\b"
+        ),
+        _near(r"large[- ]scale|resilient|fault[- ]tolerant|high[- ]performance|highly performant", _SYSTEMS, 3),
+        _near(r"(?:re-?)?architect(?:ing)?", _SYSTEMS, 6),  # the verb: "architect and build services"
+        _near("design|designs|designing", "(?:complex|large|distributed|scalable) systems", 3),
+        _any("architectural design", r"system designs?"),
+    ),
+    "technical-leadership": (
+        _near(
+            _LEAD + "|help lead",
+            _any(r"initiatives?", "technical(?:ly)?", "architecture", "(?:the )?design", "(?:the )?development")
+            + "|"
+            + _any("efforts", "best practices", "standards", r"projects?"),
+            2,
+        ),
+        _near(
+            "lead|leading|participate|participating|consult|contribute|contributing|involved",
+            r"architect\w* (?:discussions?|decisions?|design)",
+        ),
+        _near(
+            r"defin\w*|shap\w*|own|owning|guid\w*|evolv\w*|influenc\w*|input (?:on|into)|oversight",
+            r"(?:\w+ )?architecture\b|technical designs?",
+            6,
+        ),
+        _near(
+            "set|setting|establish|define|defining|determine|uphold|own",
+            r"(?:coding|engineering|technical|team) (?:standards|best practices|guidelines)"
+            r"|best practices and direction",
+            3,
+        ),
+        _any(
+            r"subject matter experts?", r"technical leaders?", "expert and authority", r"technical (?:expertise|plans)"
+        ),
+    ),
+    "web-security": (
+        r"(?<!social )(?<!job )(?<!national )(?<!-)\bsecur(?:e|ity|ing)\b(?! clearance)(?! (?:a|the|funding)\b)",
+        _any(r"vulnerabilit\w+", r"cryptograph\w+", r"safeguard\w*(?:\W+\w+){0,2}?\W+data", "data protection")
+        + "|"
+        + _any("seguridad", "sécurité", "sicherheit"),
+    ),
+    "product-impact": (
+        _near("business|product|customer", r"goals|objectives|outcomes|value|focus|decisions?|decision-making", 2),
+        _near(r"align\w*", r"(?:business|product|company) (?:goals|objectives|needs|priorities|strategy)", 5),
+        _any(r"OKRs?", r"data[- ](?:oriented|informed)", r"leverag\w+ data", "product domain")
+        + "|"
+        + _any(r"besoins (?:métiers?|clients?|utilisateurs?)", r"orientación al cliente", r"kundenorientiert\w*"),
+    ),
+    "collaboration": (
+        _any("interpersonal skills", "communication and collaboration", "collaborative (?:mindset|approach)"),
+        _near(
+            r"communicat\w*|work|working|collaborat\w*",
+            "(?:the |our )?"
+            + _any(
+                r"clients?", "customers", "domain experts", "stakeholders", "(?:other |product |engineering )?teams"
+            ),
+            3,
+        ),
+    ),
+    "rest-api": (
+        _any(r"API endpoints?", "de APIs"),
+        _near(r"build\w*|design\w*|develop\w*|implement\w*|maintain\w*|expos\w*|creat\w*|features", r"APIs\b", 4),
+    ),
+    "mentoring": (
+        _any(r"less[- ]experienced", "role model", "people'?s development", r"career (?:growth|development) of")
+        + "|"
+        + _any("shape their (?:individual )?careers"),
+        _near(
+            "train|training|coach|coaching|grow|growing|develop|developing|upskill|upskilling",
+            "(?:other |our |your )?" + _any("team ?members", "teammates", "team mates", "juniors"),
+            1,
+        ),
+    ),
+    "integration-patterns": (
+        _near(
+            r"build\w*|develop\w*|maintain\w*|safe|new|partner|external|customer|and",
+            r"integrations\b(?!\W+(?:tests?|testing))",
+            2,
+        ),
+        _near(
+            "integrat(?:e|es|ed|ing|ion|ión|ação)",
+            r"(?:\w+ )?"
+            + _any("external", "third[- ]party", "3rd[- ]party", "partner", "vendor", "externos?", "externes?"),
+            3,
+        ),
+        _any(r"sync(?:hroni[sz]\w+)? with"),
+    ),
+    "distributed-systems": (
+        _near(
+            "distributed",
+            "(?:\\w+ )?" + _any("systems", r"databases?", r"data ?stores?", "technologies", "paradigms"),
+            2,
+        ),
+        _any(r"redundan\w+", r"single points? of failure", r"master[- ](?:master|slave)"),
+    ),
+    "messaging": (
+        _any(
+            "eventing",
+            "event[- ]based",
+            r"asynchronous architectures?",
+            "filas",
+            "colas de mensajes",
+            "files d'attente",
+        ),
+    ),
+    # Case-sensitive coordinations: "AWS EC2, Glue, Lambda"; "PHP, Python, Go, Node".
+    "serverless": (r"(?-i:\b(?:AWS|ECS|EC2|S3|SQS|SNS|Glue|Kubernetes|Fargate)\b(?:\W+\w+){0,4}?\W+Lambda\b)",),
+    "nodejs": (r"(?-i:\b(?:PHP|Python|Go|Java|Ruby|Rust|Kotlin|Elixir),(?: \w+,){0,3} Node\b)",),
+}
+# Where an alias names a topic but the line means something else: "testing" as one step
+# of a lifecycle ("deploying, testing and maintaining"), "monitoring of ads".
+NOT_CONCEPTS: dict[str, str] = {
+    "testing": r"\b\w+ing, testing\b(?!,? (?:frameworks?|tools?))|\btesting (?:and|&) (?:benchmark|maintain|deploy)\w*",
+    "observability": r"\bmonitoring (?:of|your) (?!\w*\s*(?:systems?|services?|applications?|infrastructure))",
+}
+
+
+@lru_cache(maxsize=1)
+def _compiled_concepts() -> dict[str, tuple[re.Pattern[str], ...]]:
+    return {topic_id: tuple(re.compile(rule, re.I) for rule in rules) for topic_id, rules in CONCEPTS.items()}
+
+
+@lru_cache(maxsize=1)
+def _compiled_not_concepts() -> dict[str, re.Pattern[str]]:
+    return {topic_id: re.compile(rule, re.I) for topic_id, rule in NOT_CONCEPTS.items()}
+
+
+def concept_spans(text: str, banks_by_id: dict[str, Bank]) -> list[tuple[int, int, Bank]]:
+    """Where a concept grammar describes a loaded bank's topic in one line."""
+    spans = []
+    for topic_id, patterns in _compiled_concepts().items():
+        bank = banks_by_id.get(topic_id)
+        if bank is None:
+            continue
+        for pattern in patterns:
+            match = pattern.search(text)
+            if match:
+                spans.append((match.start(), match.end(), bank))
+                break
+    return spans
+
+
+_PROPER_NAME_AFTER = re.compile(r"\s+(?:[A-Z][a-z]+|GmbH|AG|Inc|Ltd|LLC|SA|SAS)\b")
+_COMPANY_VOICE = re.compile(r"^(?:We\b|We[’']re\b|Our\b|At [A-Z]|Founded\b|Launched\b)")
+
+
+def line_spans(
+    text: str, index: AliasIndex, banks_by_id: dict[str, Bank], *, describes_company: bool = False
+) -> list[tuple[int, int, Bank]]:
+    """Alias and concept matches in one line, less the ones that mean something else.
+
+    A Capitalised match followed by a name ("Scalable Capital", "Scalable GmbH") is a
+    proper name; concept grammars are not read in lines about the company.
+    """
+    spans = [
+        (start, end, bank)
+        for start, end, bank in index.spans(text)
+        if not (
+            text[start].isupper()
+            and text[start + 1 : end].isalpha()
+            and text[start + 1 : end].islower()
+            and _PROPER_NAME_AFTER.match(text, end)
+        )
+    ]
+    if not describes_company:
+        spans += concept_spans(text, banks_by_id)
+    if not spans:
+        return spans
+    not_concepts = _compiled_not_concepts()
+    kept = []
+    for start, end, bank in spans:
+        guard = not_concepts.get(bank.id)
+        if guard and any(m.start() <= start < m.end() for m in guard.finditer(text)):
+            continue
+        kept.append((start, end, bank))
+    return kept
+
+
+def _describes_company(line: PostingLine, company: str | None) -> bool:
+    """A blurb line: the company speaking of itself, not of the candidate's work."""
+    if line.section == "about":
+        return True
+    if line.section != "description":
+        return False
+    return bool(_COMPANY_VOICE.match(line.text)) or bool(company and line.text.startswith(company + " "))
 
 
 @dataclass(frozen=True)
@@ -226,7 +439,7 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
         if weight == 0 or line.text in seen_lines:
             continue
         seen_lines.add(line.text)
-        spans = index.spans(line.text)
+        spans = line_spans(line.text, index, by_id, describes_company=_describes_company(line, posting.company))
         for bank_id in dict.fromkeys(bank.id for _, _, bank in spans) if spans else ():
             scores[bank_id] = scores.get(bank_id, 0.0) + weight
             evidence.setdefault(bank_id, []).append(line.text)

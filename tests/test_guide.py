@@ -37,6 +37,7 @@ def test_guide_structure(tmp_path):
     topic_sections = [s for s in sections[1:] if re.match(r"\d+\. ", s)]
     assert topic_sections[0].split(". ", 1)[1] in {
         "Apache Kafka",
+        "Distributed systems",
         "Payments & invoicing integration",
         "PostgreSQL",
         "OAuth 2.0, OpenID Connect & SSO",
