@@ -61,14 +61,18 @@ def build(
     max_per_topic: int | None = None,
     levels: tuple[str, ...] = (),
     days: int | None = None,
+    add_topics: tuple[str, ...] = (),
+    skip_topics: tuple[str, ...] = (),
 ) -> BuildResult:
-    """Build one posting's deck and guide into `out_root/<slug>/`."""
+    """Build one posting's deck and guide into `out_root/<slug>/`.
+
+    `add_topics`/`skip_topics`: topic ids the user adds or drops (see `find_topics`)."""
     display_name = " ".join(name.split()) if name else posting.display_name
     slug = slugify(display_name)
     if name is not None and (not slug or any(part in name for part in ("/", "\\")) or name.strip().startswith(".")):
         raise PrepError(f"--name {name!r} cannot be used as a folder name; use letters, digits and spaces")
     slug = slug or "posting"
-    report = find_topics(posting, banks)
+    report = find_topics(posting, banks, add=add_topics, skip=skip_topics)
     if not report.topics:
         raise PostingError(
             f"{posting.source}: no known topic found, so nothing was written; "

@@ -71,6 +71,10 @@ def render_guide(
     )
     if deck_file:
         out.append(f"The same questions are in the Anki deck `{deck_file}` (File → Import).")
+    if report.added or report.skipped:
+        choices = [f"added {', '.join(report.added)} (--topic)"] if report.added else []
+        choices += [f"skipped {', '.join(report.skipped)} (--skip)"] if report.skipped else []
+        out += ["", f"Topics you chose: {'; '.join(choices)}."]
     out += ["", "## Contents", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
     headings = [section_heading(number, selection) for number, selection in enumerate(selections, 1)]
     for number, (heading, selection) in enumerate(zip(headings, selections, strict=True), 1):
@@ -103,7 +107,7 @@ def render_guide(
             "Prepare them from the product's own documentation.",
             "",
         ]
-        out += [f"- {_inline(line)}" for line in report.uncovered]
+        out += [f"- **{_inline(item.term)}**: {_inline(item.line)}" for item in report.uncovered]
     return "\n".join(out).rstrip() + "\n"
 
 

@@ -7,14 +7,19 @@ company blurb, and benefits or job-board text count for nothing.
 
 from __future__ import annotations
 
+import difflib
 import re
+import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
 from .banks import COMMON_WORDS, Bank
+from .errors import UnknownTopicError
 from .posting import SECTION_WEIGHTS, Posting, PostingLine
 
 MIN_SCORE = 0.5  # below this (one mention in the company blurb) a topic is noise
+REPEAT_DECAY = 0.5  # each further line that mentions a topic counts half the one before
+USER_ADDED_EVIDENCE = "(added by you with --topic)"
 UNCOVERED_SECTIONS = ("responsibilities", "requirements", "nice_to_have")
 # A real posting has a few dozen requirement lines; past these limits (a page dump, a
 # log pasted by mistake) the list of uncovered lines stops being useful.
@@ -27,6 +32,7 @@ _TERM = re.compile(
     r"[A-Za-z]+[#+]+|\.[A-Za-z]+|[A-Z][A-Za-z]+)(?!\w|\.\w)"
 )
 _TERM_HINT = re.compile(r"[A-Z#+]")
+_TERM_NUMBER = re.compile(r" \d{2,5}\b")
 _LEAD_IN = re.compile(r"^[^:.!?]{1,60}:\s+")
 _PROSE_WORD = re.compile(r"[A-Za-z][\w'’]*")
 # ...and the common ones among them that name no skill.
@@ -165,6 +171,7 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
         ),
         _any(r"redundan\w+", r"single points? of failure", r"master[- ](?:master|slave)"),
     ),
+    "observability": (_near("monitor|monitors|monitored", _SYSTEMS + "|performance|health|uptime|production", 3),),
     "messaging": (
         _any(
             "eventing",
@@ -261,7 +268,9 @@ def _describes_company(line: PostingLine, company: str | None) -> bool:
 class TopicMatch:
     bank: Bank
     score: float
-    evidence: tuple[str, ...]
+    evidence: tuple[str, ...]  # posting lines, the most telling first
+    matched: tuple[tuple[str, ...], ...] = ()  # per evidence line, the words that matched
+    line_weights: tuple[float, ...] = ()  # per evidence line, its weight
 
     @property
     def id(self) -> str:
@@ -273,10 +282,18 @@ class TopicMatch:
 
 
 @dataclass(frozen=True)
+class UncoveredTerm:
+    term: str  # "Hyperswitch", "ISO 8583"
+    line: str  # the posting line it comes from
+
+
+@dataclass(frozen=True)
 class TopicReport:
     posting: Posting
     topics: tuple[TopicMatch, ...]
-    uncovered: tuple[str, ...]
+    uncovered: tuple[UncoveredTerm, ...]
+    added: tuple[str, ...] = ()  # topic ids the user added (--topic)
+    skipped: tuple[str, ...] = ()  # topic ids the user dropped (--skip)
 
     def to_json(self) -> dict:
         """The documented `prep topics --json` shape."""
@@ -287,7 +304,9 @@ class TopicReport:
                 {"id": match.id, "name": match.name, "score": match.score, "evidence": list(match.evidence)}
                 for match in self.topics
             ],
-            "uncovered": list(self.uncovered),
+            "uncovered": [{"term": item.term, "line": item.line} for item in self.uncovered],
+            "added": list(self.added),
+            "skipped": list(self.skipped),
         }
 
 
@@ -424,11 +443,51 @@ def find_spans(text: str, banks: list[Bank]) -> list[tuple[int, int, Bank]]:
     return alias_index(tuple(banks)).spans(text)
 
 
-def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
-    """Score every bank against the posting; topics strongest first."""
-    scores: dict[str, float] = {}
-    evidence: dict[str, list[str]] = {}
-    uncovered: list[str] = []
+def resolve_topic_ids(
+    requested: tuple[str, ...] | list[str], banks: list[Bank], option: str = "--topic"
+) -> tuple[str, ...]:
+    """Bank ids for user-given ids, case-insensitively; an unknown id names the closest ones."""
+    known = {bank.id.lower(): bank.id for bank in banks}
+    resolved = []
+    for wanted in requested:
+        bank_id = known.get(wanted.strip().lower())
+        if bank_id is None:
+            close = difflib.get_close_matches(wanted.strip().lower(), list(known), n=3, cutoff=0.5)
+            hint = f"; closest: {', '.join(known[key] for key in close)}" if close else ""
+            raise UnknownTopicError(
+                f"{option} {wanted!r} is not a known topic{hint} (`prep banks list` shows them all)"
+            )
+        if bank_id not in resolved:
+            resolved.append(bank_id)
+    return tuple(resolved)
+
+
+def topic_score(line_weights: list[float], behavioural: bool = False) -> float:
+    """A topic's score from the weights of the lines that mention it.
+
+    The strongest line counts in full and each further line half the one before, so
+    repeating a topic saturates (below twice its strongest line) instead of adding up.
+    A behavioural topic counts its strongest line only: postings restate soft skills
+    in many words, and a named technology must not rank below them.
+    """
+    ordered = sorted(line_weights, reverse=True)
+    if behavioural:
+        return ordered[0]
+    return sum(weight * REPEAT_DECAY**rank for rank, weight in enumerate(ordered))
+
+
+def find_topics(
+    posting: Posting, banks: list[Bank], add: tuple[str, ...] | list[str] = (), skip: tuple[str, ...] | list[str] = ()
+) -> TopicReport:
+    """Score every bank against the posting; topics strongest first.
+
+    `add` and `skip` are topic ids the user adds or drops (case-insensitive); an unknown
+    id raises UnknownTopicError.
+    """
+    added, skipped = resolve_topic_ids(add, banks, "--topic"), resolve_topic_ids(skip, banks, "--skip")
+    hits: dict[str, list[tuple[str, float, tuple[str, ...]]]] = {}
+    uncovered: list[UncoveredTerm] = []
+    seen_terms: set[str] = set()
     seen_lines: set[str] = set()
     by_id = {bank.id: bank for bank in banks}
     scanned_for_uncovered = 0
@@ -436,37 +495,110 @@ def find_topics(posting: Posting, banks: list[Bank]) -> TopicReport:
     title_line = posting.title_line
     for line in posting.lines:
         weight = SECTION_WEIGHTS["title"] if line.text == title_line else line.weight
-        if weight == 0 or line.text in seen_lines:
+        if weight == 0 or line.text in seen_lines or _is_bare_heading(line):
             continue
         seen_lines.add(line.text)
         spans = line_spans(line.text, index, by_id, describes_company=_describes_company(line, posting.company))
-        for bank_id in dict.fromkeys(bank.id for _, _, bank in spans) if spans else ():
-            scores[bank_id] = scores.get(bank_id, 0.0) + weight
-            evidence.setdefault(bank_id, []).append(line.text)
+        words_by_topic: dict[str, list[str]] = {}
+        for start, end, bank in spans:
+            words_by_topic.setdefault(bank.id, []).append(line.text[start:end])
+        for bank_id, words in words_by_topic.items():
+            hits.setdefault(bank_id, []).append((line.text, weight, tuple(dict.fromkeys(words))))
         if (
             line.section in UNCOVERED_SECTIONS
-            and not line.heading
             and len(uncovered) < MAX_UNCOVERED
             and scanned_for_uncovered < UNCOVERED_SCAN_LINES
+            and not _NOT_A_REQUIREMENT.search(line.text)
         ):
             scanned_for_uncovered += 1
-            if _uncovered_terms(line.text, spans, posting.company):
-                uncovered.append(line.text)
-    # The title line says least about why a topic matters ("… – Payments Platform"):
-    # requirement and responsibility lines come first.
-    topics = [
-        TopicMatch(
-            by_id[bank_id], round(score, 2), tuple(sorted(evidence[bank_id], key=lambda text: text == title_line))
+            for term in _uncovered_terms(line.text, spans, posting.company):
+                if term.lower() not in seen_terms and not _taught(term, banks):
+                    seen_terms.add(term.lower())
+                    uncovered.append(UncoveredTerm(term, line.text))
+    topics = []
+    for bank_id, topic_hits in hits.items():
+        behavioural = by_id[bank_id].category == "behavioural"
+        score = round(topic_score([weight for _, weight, _ in topic_hits], behavioural), 2)
+        if score < MIN_SCORE or bank_id in skipped:
+            continue
+        # The quote is the most telling line: the heaviest, and the title line last
+        # ("… – Payments Platform" says least about why a topic matters).
+        ordered = sorted(topic_hits, key=lambda hit: (hit[0] == title_line, -hit[1]))
+        topics.append(
+            TopicMatch(
+                by_id[bank_id],
+                score,
+                tuple(text for text, _, _ in ordered),
+                tuple(words for _, _, words in ordered),
+                tuple(weight for _, weight, _ in ordered),
+            )
         )
-        for bank_id, score in scores.items()
-        if score >= MIN_SCORE
+    found = {match.id for match in topics}
+    scores = sorted(match.score for match in topics)
+    # A topic the user adds weighs like a typical found topic: the median score.
+    added_score = round(statistics.median(scores), 2) if scores else 1.0
+    topics += [
+        TopicMatch(by_id[bank_id], added_score, (USER_ADDED_EVIDENCE,), ((),), (added_score,))
+        for bank_id in added
+        if bank_id not in found and bank_id not in skipped
     ]
-    topics.sort(key=lambda match: (-match.score, match.id))
-    return TopicReport(posting=posting, topics=tuple(topics), uncovered=tuple(uncovered))
+    # On a tie, technology before soft skills.
+    topics.sort(key=lambda match: (-match.score, match.bank.category == "behavioural", match.id))
+    return TopicReport(
+        posting=posting,
+        topics=tuple(topics),
+        uncovered=tuple(uncovered[:MAX_UNCOVERED]),
+        added=added,
+        skipped=skipped,
+    )
+
+
+def _is_bare_heading(line: PostingLine) -> bool:
+    """A heading names a section ("Testing & Quality Automation:"); it is not evidence."""
+    return line.heading or (line.text.endswith(":") and len(line.text.split()) <= 6)
+
+
+# Lines about pay, notice, place, visas or the law name no skill to study.
+_NOT_A_REQUIREMENT = re.compile(
+    r"notice period|salar(?:y|ies)|compensation|[$€£]|\bvisas?\b|sponsorship|relocat|\blocat(?:ion|ed)\b|"
+    r"time ?zones?|\bremote\b|\bhybrid\b|\boffice\b|equal opportunit|background check|authori[sz]ed to work|"
+    r"citizenship|e-verify|privacy|accommodation|insurance|holidays?|vacation|\bPTO\b|401\(?k|pension|"
+    r"kündigungsfrist|gehalt|préavis|salaire|зарплат|оклад",
+    re.I,
+)
+
+
+@lru_cache(maxsize=8)
+def _bank_vocabulary(banks: tuple[Bank, ...]) -> tuple[frozenset[str], str]:
+    """Every word the banks' questions and answers use, and their whole text, lowercased."""
+    parts = []
+    for bank in banks:
+        for question in bank.questions:
+            parts += [question.question, question.answer, *(choice.text for choice in question.choices)]
+            parts += question.follow_ups
+    text = "\n".join(parts).lower()
+    return frozenset(re.findall(r"[\w#+.]+", text)) | frozenset(re.findall(r"\w+", text)), text
+
+
+def _taught(term: str, banks: list[Bank]) -> bool:
+    """Whether some bank's questions or answers mention the term."""
+    words, text = _bank_vocabulary(tuple(banks))
+    lowered = term.lower()
+    if lowered in words:
+        return True
+    return " " in lowered and re.search(rf"(?<!\w){re.escape(lowered)}(?!\w)", text) is not None
+
+
+def clip(text: str, width: int) -> str:
+    """The text, or its first words up to `width` characters and an ellipsis; never mid-word."""
+    if len(text) <= width:
+        return text
+    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
+    return (cut or text[: width - 1]) + "…"
 
 
 def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str | None) -> list[str]:
-    """Technical-looking words in a line that no alias match covers."""
+    """Technical-looking words in a line that no topic match covers."""
     if text.endswith(":") or len(text.split()) < 4 or not _TERM_HINT.search(text, 1):
         return []  # headings name sections, not skills; no capital, '#' or '+' means no term
     lead_in = _LEAD_IN.match(text)  # "Deep Tech Skills: TypeScript, …"
@@ -489,5 +621,6 @@ def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str
             before = text[: match.start()].rstrip()
             if title_case or not before or before[-1] in ".:!?;-–—" or before.endswith(("’s", "'s")):
                 continue
-        terms.append(term)
+        number = _TERM_NUMBER.match(text, match.end())  # "ISO 8583"
+        terms.append(term + number.group() if number and term.isupper() else term)
     return terms

@@ -92,7 +92,8 @@ def test_topics_json_is_the_documented_contract():
     result = run("topics", str(EXAMPLE_POSTING), "--json")
     assert result.exit_code == 0
     report = json.loads(result.output)
-    assert set(report) == {"title", "company", "topics", "uncovered"}
+    assert set(report) == {"title", "company", "topics", "uncovered", "added", "skipped"}
+    assert all(set(item) == {"term", "line"} for item in report["uncovered"])
     ids = [topic["id"] for topic in report["topics"]]
     assert {"kafka", "postgresql", "oauth2", "system-design", "mentoring"} <= set(ids)
     scores = [topic["score"] for topic in report["topics"]]

@@ -60,7 +60,7 @@ def test_guide_lists_requirements_no_bank_covers(tmp_path, write):
     assert result.exit_code == 0, result.output
     guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
     assert "## Requirements no bank covers" in guide
-    assert "- Experience with Zorblax pipelines" in guide
+    assert "- **Zorblax**: Experience with Zorblax pipelines" in guide
     assert "Zorblax" in result.output
 
 

@@ -79,12 +79,14 @@ def test_alias_patterns(alias, text, matches):
 def test_uncovered_requirements_list_unknown_technology_but_not_benefits(banks):
     text = "Requirements\n- Experience with Zorblax and PostgreSQL\n- Good humour\nBenefits\n- Free Zorblax licence\n"
     report = find_topics(parse_posting(text), banks)
-    assert report.uncovered == ("Experience with Zorblax and PostgreSQL",)
+    assert [(item.term, item.line) for item in report.uncovered] == [
+        ("Zorblax", "Experience with Zorblax and PostgreSQL")
+    ]
 
 
 def test_json_shape_is_the_documented_contract(banks):
     report = find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks).to_json()
-    assert set(report) == {"title", "company", "topics", "uncovered"}
+    assert set(report) == {"title", "company", "topics", "uncovered", "added", "skipped"}
     assert report["title"] == "Senior Backend Engineer – Payments Platform"
     assert report["company"] == "Northwind Logistics"
     assert set(report["topics"][0]) == {"id", "name", "score", "evidence"}
