@@ -224,17 +224,25 @@ _COMPANY_VOICE = re.compile(r"^(?:We\b|We[’']re\b|Our\b|At [A-Z]|Founded\b|Lau
 
 
 def line_spans(
-    text: str, index: AliasIndex, banks_by_id: dict[str, Bank], *, describes_company: bool = False
+    text: str,
+    index: AliasIndex,
+    banks_by_id: dict[str, Bank],
+    *,
+    describes_company: bool = False,
+    company: str | None = None,
 ) -> list[tuple[int, int, Bank]]:
     """Alias and concept matches in one line, less the ones that mean something else.
 
-    A Capitalised match followed by a name ("Scalable Capital", "Scalable GmbH") is a
-    proper name; concept grammars are not read in lines about the company.
+    The company's name ("Ledgerly") and a Capitalised match followed by a name
+    ("Scalable Capital", "Scalable GmbH") are names, not skills; concept grammars are
+    not read in lines about the company.
     """
+    names = [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(company)}(?!\w)", text)] if company else []
     spans = [
         (start, end, bank)
         for start, end, bank in index.spans(text)
-        if not (
+        if not any(name_start <= start < name_end for name_start, name_end in names)
+        and not (
             text[start].isupper()
             and text[start + 1 : end].isalpha()
             and text[start + 1 : end].islower()
@@ -498,7 +506,13 @@ def find_topics(
         if weight == 0 or line.text in seen_lines or _is_bare_heading(line):
             continue
         seen_lines.add(line.text)
-        spans = line_spans(line.text, index, by_id, describes_company=_describes_company(line, posting.company))
+        spans = line_spans(
+            line.text,
+            index,
+            by_id,
+            describes_company=_describes_company(line, posting.company),
+            company=posting.company,
+        )
         words_by_topic: dict[str, list[str]] = {}
         for start, end, bank in spans:
             words_by_topic.setdefault(bank.id, []).append(line.text[start:end])
