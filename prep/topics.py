@@ -186,6 +186,27 @@ CONCEPTS: dict[str, tuple[str, ...]] = {
     "serverless": (r"(?-i:\b(?:AWS|ECS|EC2|S3|SQS|SNS|Glue|Kubernetes|Fargate)\b(?:\W+\w+){0,4}?\W+Lambda\b)",),
     "nodejs": (r"(?-i:\b(?:PHP|Python|Go|Java|Ruby|Rust|Kotlin|Elixir),(?: \w+,){0,3} Node\b)",),
 }
+# A cheap test before a topic's grammars run: one of these must occur in the lowercased
+# line (every grammar above needs one of them).
+CONCEPT_TRIGGERS: dict[str, tuple[str, ...]] = {
+    "system-design": ("scal", "architect", "resilient", "fault", "perform", "design"),
+    "technical-leadership": ("lead", "led ", "driv", "spearhead", "shepherd", "champion", "architect", "input",
+                             "oversight", "standards", "best practices", "expert", "technical"),
+    "web-security": ("secur", "vulnerab", "cryptograph", "safeguard", "protection", "sécurité", "seguridad",
+                     "sicherheit"),
+    "product-impact": ("goal", "objective", "outcome", "value", "focus", "decision", "align", "okr", "data",
+                       "product domain", "besoins", "orientación", "kundenorientiert"),
+    "collaboration": ("interpersonal", "collaborat", "communicat", "work"),
+    "rest-api": ("api",),
+    "mentoring": ("experienced", "role model", "development", "career", "train", "coach", "grow", "develop",
+                  "upskill"),
+    "integration-patterns": ("integra", "sync"),
+    "distributed-systems": ("distributed", "redundan", "single point", "master"),
+    "observability": ("monitor",),
+    "messaging": ("event", "asynchronous", "filas", "colas", "files d"),
+    "serverless": ("lambda",),
+    "nodejs": ("node",),
+}  # fmt: skip
 # Where an alias names a topic but the line means something else: "testing" as one step
 # of a lifecycle ("deploying, testing and maintaining"), "monitoring of ads".
 NOT_CONCEPTS: dict[str, str] = {
@@ -195,8 +216,23 @@ NOT_CONCEPTS: dict[str, str] = {
 
 
 @lru_cache(maxsize=1)
-def _compiled_concepts() -> dict[str, tuple[re.Pattern[str], ...]]:
-    return {topic_id: tuple(re.compile(rule, re.I) for rule in rules) for topic_id, rules in CONCEPTS.items()}
+def _compiled_concepts() -> tuple[re.Pattern[str], dict[str, frozenset[str]], dict[str, tuple[re.Pattern[str], ...]]]:
+    """One pattern that finds every trigger in a line, the topics each trigger wakes, and
+    each topic's grammars.
+
+    A trigger that contains another ("development" holds "develop") is served by the
+    shorter one, so no two triggers start at the same place and one overlapping scan
+    finds them all.
+    """
+    triggers = {trigger for triggers in CONCEPT_TRIGGERS.values() for trigger in triggers}
+    shortest = {trigger: min((t for t in triggers if t in trigger), key=len) for trigger in triggers}
+    topics_by_trigger: dict[str, set[str]] = {}
+    for topic_id, topic_triggers in CONCEPT_TRIGGERS.items():
+        for trigger in topic_triggers:
+            topics_by_trigger.setdefault(shortest[trigger], set()).add(topic_id)
+    finder = re.compile("(?=(" + "|".join(re.escape(trigger) for trigger in sorted(topics_by_trigger)) + "))")
+    grammars = {topic_id: tuple(re.compile(rule, re.I) for rule in rules) for topic_id, rules in CONCEPTS.items()}
+    return finder, {trigger: frozenset(ids) for trigger, ids in topics_by_trigger.items()}, grammars
 
 
 @lru_cache(maxsize=1)
@@ -206,12 +242,14 @@ def _compiled_not_concepts() -> dict[str, re.Pattern[str]]:
 
 def concept_spans(text: str, banks_by_id: dict[str, Bank]) -> list[tuple[int, int, Bank]]:
     """Where a concept grammar describes a loaded bank's topic in one line."""
+    finder, topics_by_trigger, grammars = _compiled_concepts()
+    woken = {topic_id for trigger in set(finder.findall(text.lower())) for topic_id in topics_by_trigger[trigger]}
     spans = []
-    for topic_id, patterns in _compiled_concepts().items():
+    for topic_id in sorted(woken):
         bank = banks_by_id.get(topic_id)
         if bank is None:
             continue
-        for pattern in patterns:
+        for pattern in grammars[topic_id]:
             match = pattern.search(text)
             if match:
                 spans.append((match.start(), match.end(), bank))
