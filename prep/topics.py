@@ -46,6 +46,7 @@ Ability Excellent Good Great Hands Bachelor Master Degree Senior Junior Lead Eng
 Engineers Engineering Developer Developers Backend Frontend Build Design Develop Own
 Work Ensure Collaborate Partner Support Contribute Drive Implement Participate Influence
 Impact Actively Skilled Plus Nice Bonus Must Years Year Team Teams Product Products
+DevOps Computer Science Director Manager Talent Technologies Efforts Initiatives Fintech YoE
 """.split()
 )
 
