@@ -10,10 +10,10 @@ from pathlib import Path
 import click
 
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
-from .errors import BankError, PrepError
+from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
-from .topics import find_topics
+from .topics import clip, find_topics
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.
@@ -38,6 +38,30 @@ def _level_option(command):
         type=click.Choice(DIFFICULTIES),
         help="Keep only questions of this difficulty. Repeatable.",
     )(command)
+
+
+def _topic_choice_options(command):
+    command = click.option(
+        "--skip",
+        "skip_topics",
+        multiple=True,
+        metavar="ID",
+        help="Drop this topic even if the posting asks for it (case-insensitive). Repeatable.",
+    )(command)
+    return click.option(
+        "--topic",
+        "add_topics",
+        multiple=True,
+        metavar="ID",
+        help="Add this topic although the posting does not name it (case-insensitive). Repeatable.",
+    )(command)
+
+
+def _find_topics(posting, banks, add_topics: tuple[str, ...], skip_topics: tuple[str, ...]):
+    try:
+        return find_topics(posting, banks, add=add_topics, skip=skip_topics)
+    except UnknownTopicError as err:
+        raise click.BadParameter(str(err)) from None
 
 
 def _load_banks(bank_folders: tuple[Path, ...]):
@@ -123,6 +147,7 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
 @_plan_options
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
 @_level_option
+@_topic_choice_options
 @_banks_option
 def build_command(
     postings: tuple[str, ...],
@@ -136,6 +161,8 @@ def build_command(
     per_day: int,
     max_per_topic: int | None,
     levels: tuple[str, ...],
+    add_topics: tuple[str, ...],
+    skip_topics: tuple[str, ...],
     bank_folders: tuple[Path, ...],
 ) -> None:
     """Build an Anki deck, a study guide and a quiz for each posting, planned for the days left.
@@ -149,6 +176,8 @@ def build_command(
         prep build posting.txt --interview 2026-12-07
 
         prep build a.txt b.html --merge --name "Two offers"
+
+        prep build posting.txt --topic system-design --skip sql
     """
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
@@ -157,9 +186,13 @@ def build_command(
 
     banks = _load_banks(bank_folders)
     read = [_read(source) for source in postings]
+    if read:  # an unknown id is a usage error before anything is built
+        _find_topics(read[0], banks, add_topics, skip_topics)
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
     try:
-        results = build_decks(targets, banks, out_root, request, name=name)
+        results = build_decks(
+            targets, banks, out_root, request, name=name, add_topics=add_topics, skip_topics=skip_topics
+        )
     except PrepError as err:
         raise click.ClickException(str(err)) from None
     for result in results:
@@ -193,10 +226,14 @@ def _print_summary(result) -> None:
         click.echo(f"  {topic.score:>6g}  {topic.name} ({planned_cards})")
     for day, groups in plan.day_groups()[:1]:
         click.echo(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups))
+    if result.report.added or result.report.skipped:
+        click.echo(
+            f"  added: {', '.join(result.report.added) or '-'}   skipped: {', '.join(result.report.skipped) or '-'}"
+        )
     if result.report.uncovered:
-        click.echo(f"  {_plural(len(result.report.uncovered), 'requirement')} no bank covers:")
-        for line in result.report.uncovered:
-            click.echo(f"    - {line[:120]}")
+        click.echo(f"  {_plural(len(result.report.uncovered), 'term')} no bank covers:")
+        for item in result.report.uncovered:
+            click.echo(f"    - {item.term}: {clip(item.line, 110)}")
     for name, count in result.shared.items():
         click.echo(f"  shares {_plural(count, 'question')} with {name} (one note each, tagged with both postings)")
     click.echo(f"  Anki: {_plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
@@ -218,23 +255,34 @@ def _print_summary(result) -> None:
 @main.command()
 @click.argument("postings", nargs=-1, required=True)
 @click.option("--json", "as_json", is_flag=True, help="Print the documented JSON shape instead of text.")
+@click.option("--explain", is_flag=True, help="Show, per topic, which words of which line matched and their weight.")
+@_topic_choice_options
 @_banks_option
-def topics(postings: tuple[str, ...], as_json: bool, bank_folders: tuple[Path, ...]) -> None:
+def topics(
+    postings: tuple[str, ...],
+    as_json: bool,
+    explain: bool,
+    add_topics: tuple[str, ...],
+    skip_topics: tuple[str, ...],
+    bank_folders: tuple[Path, ...],
+) -> None:
     """Show what a posting asks for, with evidence, without building anything.
 
     JSON shape: {"title", "company", "topics": [{"id", "name", "score", "evidence"}],
-    "uncovered"}, topics strongest first. With several postings (or a folder of them),
-    a list of those objects, each with its "source".
+    "uncovered": [{"term", "line"}], "added", "skipped"}, topics strongest first. With
+    several postings (or a folder of them), a list of those objects, each with its "source".
 
     Example:
 
         prep topics posting.txt --json
 
+        prep topics posting.txt --explain --topic system-design --skip sql
+
         prep topics saved-postings/
     """
     banks = _load_banks(bank_folders)
     sources = _expand_folders(postings)
-    reports = [find_topics(_read(source), banks) for source in sources]
+    reports = [_find_topics(_read(source), banks, add_topics, skip_topics) for source in sources]
     if as_json:
         if len(postings) == 1 and not Path(postings[0]).is_dir():
             click.echo(json.dumps(reports[0].to_json(), indent=2, ensure_ascii=False))
@@ -245,7 +293,7 @@ def topics(postings: tuple[str, ...], as_json: bool, bank_folders: tuple[Path, .
     for source, report in zip(sources, reports, strict=True):
         if len(sources) > 1:
             click.echo(f"== {source}")
-        _print_topics(report)
+        _print_topics(report, explain)
 
 
 def _expand_folders(sources: tuple[str, ...]) -> list[str]:
@@ -263,18 +311,27 @@ def _expand_folders(sources: tuple[str, ...]) -> list[str]:
     return expanded
 
 
-def _print_topics(report) -> None:
+def _print_topics(report, explain: bool = False) -> None:
     click.echo(f"title: {report.posting.title or '(not found)'}   company: {report.posting.company or '(not found)'}")
     if not report.topics:
         click.echo("no known topic found")
     for match in report.topics:
         click.echo(f"{match.score:>6g}  {match.id}  ({match.name})")
-        for line in match.evidence:
-            click.echo(f"          “{line[:140]}”")
+        for index, line in enumerate(match.evidence):
+            if not explain:
+                click.echo(f"          “{clip(line, 140)}”")
+                continue
+            words = match.matched[index] if index < len(match.matched) else ()
+            weight = match.line_weights[index] if index < len(match.line_weights) else match.score
+            click.echo(f"          [{weight:g}] “{clip(line, 140)}”")
+            if words:
+                click.echo(f"                matched: {', '.join(f'“{word}”' for word in words)}")
+    if report.skipped:
+        click.echo(f"skipped (--skip): {', '.join(report.skipped)}")
     if report.uncovered:
-        click.echo("requirements no bank covers:")
-        for line in report.uncovered:
-            click.echo(f"  - {line[:140]}")
+        click.echo("terms no bank covers:")
+        for item in report.uncovered:
+            click.echo(f"  - {item.term}: “{clip(item.line, 120)}”")
 
 
 @main.group()

@@ -11,6 +11,10 @@ class PostingError(PrepError):
     """The posting could not be read or understood."""
 
 
+class UnknownTopicError(PrepError):
+    """A topic id given with --topic or --skip names no bank."""
+
+
 class OutputError(PrepError):
     """The output could not be written."""
 

@@ -87,6 +87,10 @@ def render_guide(
     )
     if deck_file:
         out += ["", *_how_to_study(deck_file, posting_tag, shared or {})]
+    if report.added or report.skipped:
+        choices = [f"added {', '.join(report.added)} (--topic)"] if report.added else []
+        choices += [f"skipped {', '.join(report.skipped)} (--skip)"] if report.skipped else []
+        out += ["", f"Topics you chose: {'; '.join(choices)}."]
     headings = [section_heading(number, selection) for number, selection in enumerate(selections, 1)]
     out += _study_plan(plan, selections, headings, quiz_command)
     out += ["", "## Topics", "", "| # | Topic | Weight | Questions |", "|---|---|---|---|"]
@@ -120,7 +124,7 @@ def render_guide(
             "Prepare them from the product's own documentation.",
             "",
         ]
-        out += [f"- {_inline(line)}" for line in report.uncovered]
+        out += [f"- **{_inline(item.term)}**: {_inline(item.line)}" for item in report.uncovered]
     return "\n".join(out).rstrip() + "\n"
 
 

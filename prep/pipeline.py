@@ -87,28 +87,48 @@ def merge_postings(postings: list[Posting]) -> Posting:
 
 
 def build(
-    posting: Posting, banks: list[Bank], out_root: Path, request: PlanRequest, name: str | None = None
+    posting: Posting,
+    banks: list[Bank],
+    out_root: Path,
+    request: PlanRequest,
+    name: str | None = None,
+    add_topics: tuple[str, ...] = (),
+    skip_topics: tuple[str, ...] = (),
 ) -> BuildResult:
     """Build one posting's deck, guide and quiz into `out_root/<slug>/`."""
-    return build_decks([posting], banks, out_root, request, name)[0]
+    return build_decks([posting], banks, out_root, request, name, add_topics, skip_topics)[0]
 
 
 def build_decks(
-    postings: list[Posting], banks: list[Bank], out_root: Path, request: PlanRequest, name: str | None = None
+    postings: list[Posting],
+    banks: list[Bank],
+    out_root: Path,
+    request: PlanRequest,
+    name: str | None = None,
+    add_topics: tuple[str, ...] = (),
+    skip_topics: tuple[str, ...] = (),
 ) -> list[BuildResult]:
     """Plan every posting first, then write each deck: a question two of them share is
-    the same note in both decks, tagged with both postings."""
-    prepared = [_prepare(posting, banks, request, name) for posting in postings]
+    the same note in both decks, tagged with both postings. `add_topics`/`skip_topics`
+    are topic ids the user adds or drops (see `find_topics`)."""
+    prepared = [_prepare(posting, banks, request, name, add_topics, skip_topics) for posting in postings]
     batch = {item.slug: item.manifest() for item in prepared}
     return [_write(item, banks, out_root, batch) for item in prepared]
 
 
-def _prepare(posting: Posting, banks: list[Bank], request: PlanRequest, name: str | None) -> _Prepared:
+def _prepare(
+    posting: Posting,
+    banks: list[Bank],
+    request: PlanRequest,
+    name: str | None,
+    add_topics: tuple[str, ...],
+    skip_topics: tuple[str, ...],
+) -> _Prepared:
     display_name = " ".join(name.split()) if name else posting.display_name
     slug = slugify(display_name)
     if name is not None and not slug:
         raise PrepError(f"--name {name!r} has no letters or digits to name a folder with; add some")
-    report = find_topics(posting, banks)
+    report = find_topics(posting, banks, add=add_topics, skip=skip_topics)
     if not report.topics:
         raise PostingError(
             f"{posting.source}: no known topic found, so nothing was written; "

@@ -113,7 +113,9 @@ _BULLET = re.compile(r"^\s*(?:[•·▪◦●‣∙*\-–—]|\d{1,2}[.)])\s+")
 _INLINE_BULLETS = re.compile(r"\s*[•·▪◦●]\s*")
 _HAS_BULLET = re.compile(r"[•·▪◦●]")
 _MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+")
-_SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*https?://", re.I)
+# Where a saved posting came from: a URL, or a repository path pinned to a commit
+# ("source: owner/repo:jobs/Nodejs/…/README.md@<sha>"); its words are not the posting's.
+_SOURCE_LINE = re.compile(r"^(?:source|url)\s*:\s*(?:https?://|\S+@[0-9a-f]{7,40}$)", re.I)
 # "The role does not require technical leadership", "React is not required".
 _RULED_OUT = re.compile(
     r"\b(?:does not|doesn't|do not|don't|will not|won't) (?:require|need)\b|"

@@ -92,7 +92,8 @@ def test_topics_json_is_the_documented_contract():
     result = run("topics", str(EXAMPLE_POSTING), "--json")
     assert result.exit_code == 0
     report = json.loads(result.output)
-    assert set(report) == {"title", "company", "topics", "uncovered"}
+    assert set(report) == {"title", "company", "topics", "uncovered", "added", "skipped"}
+    assert all(set(item) == {"term", "line"} for item in report["uncovered"])
     ids = [topic["id"] for topic in report["topics"]]
     assert {"kafka", "postgresql", "oauth2", "system-design", "mentoring"} <= set(ids)
     scores = [topic["score"] for topic in report["topics"]]
@@ -192,3 +193,39 @@ def test_python_dash_m_prep_runs():
 
     completed = subprocess.run([sys.executable, "-m", "prep", "--help"], capture_output=True, text=True)
     assert completed.returncode == 0 and "Usage: prep" in completed.stdout
+
+
+def test_build_adds_and_skips_topics(tmp_path):
+    text = "Backend Engineer\nRequirements\n- Solid SQL and PostgreSQL\n- Apache Kafka in production\n"
+    posting = tmp_path / "posting.txt"
+    posting.write_text(text, encoding="utf-8")
+    result = run("build", str(posting), "--out", str(tmp_path / "out"), "--topic", "system-design", "--skip", "sql")
+    assert result.exit_code == 0, result.output
+    assert "System design" in result.output and "SQL & relational" not in result.output
+    assert "added: system-design   skipped: sql" in result.output
+    manifest = json.loads(next((tmp_path / "out").glob("*/prep-manifest.json")).read_text())
+    assert "system-design" in json.dumps(manifest) and '"sql-' not in json.dumps(manifest)
+    guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
+    assert "Topics you chose: added system-design (--topic); skipped sql (--skip)." in guide
+
+
+@pytest.mark.parametrize("command", ["build", "topics"])
+def test_unknown_topic_id_is_a_one_line_usage_error(tmp_path, command):
+    where = ["--out", str(tmp_path)] if command == "build" else []
+    result = run(command, str(EXAMPLE_POSTING), *where, "--topic", "Kafak")
+    assert result.exit_code == 2
+    error_lines = [line for line in result.output.splitlines() if line.startswith("Error")]
+    assert error_lines == [
+        "Error: Invalid value: --topic 'Kafak' is not a known topic; closest: kafka (`prep banks list` shows them all)"
+    ]
+    assert not list(tmp_path.glob("*/*.apkg"))
+
+
+def test_topics_explain_shows_the_words_that_matched(tmp_path):
+    posting = tmp_path / "posting.txt"
+    posting.write_text("Requirements\n- Help us build and scale our merchant platform\n", encoding="utf-8")
+    result = run("topics", str(posting), "--explain", "--topic", "KAFKA")
+    assert result.exit_code == 0, result.output
+    assert "[1] “Help us build and scale our merchant platform”" in result.output
+    assert "matched: “scale our merchant platform”" in result.output
+    assert "(added by you with --topic)" in result.output

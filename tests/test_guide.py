@@ -38,6 +38,7 @@ def test_guide_structure(tmp_path):
     topic_sections = [s for s in sections[2:] if re.match(r"\d+\. ", s)]
     assert topic_sections[0].split(". ", 1)[1] in {
         "Apache Kafka",
+        "Distributed systems",
         "Payments & invoicing integration",
         "PostgreSQL",
         "OAuth 2.0, OpenID Connect & SSO",
@@ -64,7 +65,7 @@ def test_guide_lists_requirements_no_bank_covers(tmp_path, write):
     assert result.exit_code == 0, result.output
     guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
     assert "## Requirements no bank covers" in guide
-    assert "- Experience with Zorblax pipelines" in guide
+    assert "- **Zorblax**: Experience with Zorblax pipelines" in guide
     assert "Zorblax" in result.output
 
 

@@ -94,8 +94,8 @@ def test_draw_follows_topic_level_and_past_misses(selections):
     assert only_kafka and all(i.question.topic_id == "kafka" and i.question.difficulty == "senior" for i in only_kafka)
     everything = [item.question.id for item in draw_quiz(selections, count=1000, seed=0)]
     missed = everything[-1]  # the least likely question without history
-    boosted = [draw_quiz(selections, count=20, seed=s, miss_rates={missed: 1.0}) for s in range(30)]
-    plain = [draw_quiz(selections, count=20, seed=s) for s in range(30)]
+    boosted = [draw_quiz(selections, count=20, seed=s, miss_rates={missed: 1.0}) for s in range(200)]
+    plain = [draw_quiz(selections, count=20, seed=s) for s in range(200)]
     count = lambda quizzes: sum(missed in [i.question.id for i in quiz] for quiz in quizzes)  # noqa: E731
     assert count(boosted) > count(plain)
 

@@ -79,12 +79,14 @@ def test_alias_patterns(alias, text, matches):
 def test_uncovered_requirements_list_unknown_technology_but_not_benefits(banks):
     text = "Requirements\n- Experience with Zorblax and PostgreSQL\n- Good humour\nBenefits\n- Free Zorblax licence\n"
     report = find_topics(parse_posting(text), banks)
-    assert report.uncovered == ("Experience with Zorblax and PostgreSQL",)
+    assert [(item.term, item.line) for item in report.uncovered] == [
+        ("Zorblax", "Experience with Zorblax and PostgreSQL")
+    ]
 
 
 def test_json_shape_is_the_documented_contract(banks):
     report = find_topics(parse_posting(EXAMPLE_POSTING.read_text()), banks).to_json()
-    assert set(report) == {"title", "company", "topics", "uncovered"}
+    assert set(report) == {"title", "company", "topics", "uncovered", "added", "skipped"}
     assert report["title"] == "Senior Backend Engineer – Payments Platform"
     assert report["company"] == "Northwind Logistics"
     assert set(report["topics"][0]) == {"id", "name", "score", "evidence"}
@@ -178,3 +180,134 @@ def test_do_not_apply_lists_count_for_nothing(banks):
         "- Architects seeking ownership of system design\n"
     )
     assert "system-design" not in topic_ids(text, banks)
+
+
+def fixture_postings():
+    from .conftest import FIXTURES
+
+    return sorted((FIXTURES / "postings").glob("*.txt"))
+
+
+def report_for(path, banks, **choices):
+    return find_topics(parse_posting(path.read_text(encoding="utf-8"), str(path)), banks, **choices)
+
+
+@pytest.mark.parametrize(
+    "line, topic",
+    [
+        ("Design scalable, highly available backend services", "system-design"),
+        ("Help us build and scale our payments platform", "system-design"),
+        ("Architect and build resilient services", "system-design"),
+        ("Lead technical initiatives across teams", "technical-leadership"),
+        ("Participate in architectural discussions", "technical-leadership"),
+        ("Ensure the security of our APIs and customer data", "web-security"),
+        ("Integrate with third-party logistics providers", "integration-patterns"),
+        ("Build safe integrations with our partners", "integration-patterns"),
+        ("You have owned distributed or microservice systems", "distributed-systems"),
+        ("Coach less experienced engineers", "mentoring"),
+        ("Align the roadmap with business objectives", "product-impact"),
+        ("Design and implement APIs for our mobile apps", "rest-api"),
+        ("Monitor system performance and uptime", "observability"),
+        ("Experience with AWS EC2, Glue, Lambda", "serverless"),
+    ],
+)
+def test_concept_grammars_find_topics_described_not_named(banks, line, topic):
+    assert topic in topic_ids(f"Responsibilities\n- {line}\n", banks)
+
+
+@pytest.mark.parametrize(
+    "text, topic",
+    [
+        ("Responsibilities\n- Deploying, testing and maintaining jobs\n", "testing"),
+        ("Responsibilities\n- Automated crawling and monitoring of ads\n", "observability"),
+        ("Responsibilities\n- Join Scalable Capital as a backend engineer\n", "system-design"),
+        ("Description\n- We are building a secure, scalable platform for banks.\n", "web-security"),
+        ("Benefits\n- A secure job and a scalable bonus\n", "web-security"),
+        ("Requirements\n- Job security is not required here\n", "web-security"),
+    ],
+)
+def test_concept_guards_keep_other_meanings_out(banks, text, topic):
+    assert topic not in topic_ids(text, banks)
+
+
+def test_repeated_mentions_saturate(banks):
+    from prep.topics import topic_score
+
+    assert topic_score([1.0] * 10) < 2.0
+    assert topic_score([1.0, 1.0]) > topic_score([1.0])
+    assert topic_score([1.0, 1.0, 1.0], behavioural=True) == 1.0
+
+
+def test_named_stack_does_not_rank_below_soft_topics_mentioned_on_several_lines(banks):
+    from .conftest import FIXTURES
+
+    scores = {t.id: t.score for t in report_for(FIXTURES / "postings" / "ledgerly-platform.txt", banks).topics}
+    stack = [scores[topic_id] for topic_id in ("typescript", "nodejs", "nestjs", "postgresql")]
+    soft = [
+        scores[topic_id] for topic_id in ("collaboration", "mentoring", "technical-leadership") if topic_id in scores
+    ]
+    assert soft and min(stack) >= max(soft)
+
+
+def test_a_bare_heading_is_never_evidence(banks):
+    from .conftest import FIXTURES
+
+    report = report_for(FIXTURES / "postings" / "ledgerly-platform.txt", banks)
+    testing = next(t for t in report.topics if t.id == "testing")
+    assert testing.evidence == ("Automated tests on every change.",)
+    assert not any(line.endswith(":") for t in report.topics for line in t.evidence)
+
+
+def test_uncovered_terms_are_absent_from_every_bank(banks):
+    import re
+
+    bank_text = "\n".join(
+        "\n".join([q.question, q.answer, *(c.text for c in q.choices), *q.follow_ups])
+        for bank in banks
+        for q in bank.questions
+    ).lower()
+    listed = []
+    for path in fixture_postings():
+        report = report_for(path, banks)
+        for item in report.uncovered:
+            assert item.term in item.line
+            assert not re.search(rf"(?<!\w){re.escape(item.term.lower())}(?!\w)", bank_text), item.term
+            listed.append(item.term)
+    assert {"Hyperswitch", "Drools", "Kestrel", "Marrowfield"} <= set(listed)
+    # Notice periods, salaries, places and benefits are not requirements.
+    assert not {"Zorblax", "Quoddy", "Lisbon", "EUR"} & set(listed)
+
+
+def test_a_term_a_bank_teaches_is_covered(banks):
+    report = find_topics(parse_posting("Requirements\n- Read query plans with EXPLAIN and Zorblax\n"), banks)
+    assert [item.term for item in report.uncovered] == ["Zorblax"]
+
+
+def test_user_adds_and_skips_topics_case_insensitively(banks):
+    from .conftest import FIXTURES
+
+    path = FIXTURES / "postings" / "ledgerly-platform.txt"
+    plain = report_for(path, banks)
+    report = report_for(path, banks, add=["Kafka", "SYSTEM-DESIGN"], skip=["Mentoring"])
+    found = {t.id: t for t in report.topics}
+    assert report.added == ("kafka", "system-design") and report.skipped == ("mentoring",)
+    assert "mentoring" not in found
+    assert found["kafka"].evidence == ("(added by you with --topic)",)
+    import statistics
+
+    assert found["kafka"].score == round(statistics.median(t.score for t in plain.topics if t.id != "mentoring"), 2)
+    assert found["system-design"] == next(t for t in plain.topics if t.id == "system-design")
+
+
+def test_unknown_topic_id_names_the_closest_ids(banks):
+    from prep.errors import UnknownTopicError
+
+    with pytest.raises(UnknownTopicError, match=r"--skip 'sytem-design' is not a known topic; closest: system-design"):
+        find_topics(parse_posting("Requirements\n- Kafka\n"), banks, skip=["sytem-design"])
+
+
+def test_clip_cuts_at_a_word():
+    from prep.topics import clip
+
+    assert clip("short line", 40) == "short line"
+    assert clip("Experience with Kubernetes operators and Helm charts", 30) == "Experience with Kubernetes…"
