@@ -363,10 +363,12 @@ def banks_lint(paths: tuple[Path, ...]) -> None:
 
 
 @banks.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print a JSON list of {id, name, category, questions, path}.")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print a JSON list of {id, name, category, questions, checked, path}."
+)
 @_banks_option
 def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
-    """List the banks with their question counts.
+    """List the banks with their question counts and the month each was last checked against its sources.
 
     Example:
 
@@ -382,6 +384,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
                         "name": bank.name,
                         "category": bank.category,
                         "questions": len(bank.questions),
+                        "checked": bank.checked,
                         "path": str(bank.path),
                     }
                     for bank in loaded
@@ -392,7 +395,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
         )
         return
     for bank in loaded:
-        click.echo(f"{bank.id:<24} {len(bank.questions):>4}  {bank.name}")
+        click.echo(f"{bank.id:<24} {len(bank.questions):>4}  checked {bank.checked}  {bank.name}")
     click.echo(f"{len(loaded)} banks, {sum(len(bank.questions) for bank in loaded)} questions")
 
 

@@ -81,9 +81,13 @@ class _Prepared:
 
 
 def merge_postings(postings: list[Posting]) -> Posting:
-    """Several postings read as one, for a single combined deck."""
+    """Several postings read as one, for a single combined deck named after all of them
+    ("CarOnSale + On")."""
     lines: list[PostingLine] = [line for posting in postings for line in posting.lines]
-    return Posting(source=" + ".join(p.source for p in postings), title=None, company=None, lines=tuple(lines))
+    names = dict.fromkeys(posting.company or posting.display_name for posting in postings)
+    return Posting(
+        source=" + ".join(p.source for p in postings), title=None, company=" + ".join(names), lines=tuple(lines)
+    )
 
 
 def build(

@@ -80,12 +80,14 @@ def test_banks_list_json_lists_every_bank_with_counts():
     files = sorted(path.stem for path in (ROOT / "question_banks").glob("*.yaml"))
     assert [entry["id"] for entry in listed] == files
     assert all(entry["questions"] > 0 for entry in listed)
+    assert all(re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", entry["checked"]) for entry in listed)
 
 
 def test_banks_list_text_shows_totals():
     result = run("banks", "list")
     assert result.exit_code == 0
     assert re.search(r"^\d+ banks, \d+ questions$", result.output, re.M)
+    assert re.search(r"^kafka +\d+  checked 20\d\d-\d\d  Apache Kafka$", result.output, re.M)
 
 
 def test_contributing_example_is_a_valid_bank(tmp_path):

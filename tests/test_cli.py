@@ -86,6 +86,8 @@ def test_build_several_postings_and_merge(tmp_path, write):
     )
     assert merged.exit_code == 0, merged.output
     assert [p.name for p in (tmp_path / "merged").glob("*/*.apkg")] == ["both.apkg"]
+    unnamed = run("build", str(EXAMPLE_POSTING), str(other), "--merge", "--out", str(tmp_path / "unnamed"))
+    assert unnamed.output.startswith("Northwind Logistics + Data Engineer at Foo\n"), unnamed.output
 
 
 def test_topics_json_is_the_documented_contract():
