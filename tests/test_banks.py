@@ -189,3 +189,19 @@ def test_any_text_as_a_bank_gives_a_bank_error_not_a_crash(tmp_path_factory, tex
     path.write_text(text)
     with pytest.raises(BankError):
         load_bank(path)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("checked: 2026-11", "checked: 2026-13", "checked '2026-13' must be a month written YYYY-MM"),
+        ("checked: 2026-11", "checked: last week", "checked 'last week' must be a month written YYYY-MM"),
+        ("difficulty: fundamental", "difficulty: fundamental\n    core: often", "core must be true or false"),
+    ],
+)
+def test_checked_month_and_core_flag_are_linted(tmp_path, old, new, message):
+    text = (FIXTURES / "good" / "widgets.yaml").read_text()
+    assert old in text
+    (tmp_path / "widgets.yaml").write_text(text.replace(old, new, 1))
+    result = run("banks", "lint", str(tmp_path / "widgets.yaml"))
+    assert result.exit_code == 1 and message in result.output
