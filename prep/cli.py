@@ -186,13 +186,13 @@ def build_command(
 
     banks = _load_banks(bank_folders)
     read = [_read(source) for source in postings]
-    if read:  # an unknown id is a usage error before anything is built
-        _find_topics(read[0], banks, add_topics, skip_topics)
     targets = [merge_postings(read)] if merge and len(read) > 1 else read
     try:
         results = build_decks(
             targets, banks, out_root, request, name=name, add_topics=add_topics, skip_topics=skip_topics
         )
+    except UnknownTopicError as err:  # every posting is planned before anything is written
+        raise click.BadParameter(str(err)) from None
     except PrepError as err:
         raise click.ClickException(str(err)) from None
     for result in results:

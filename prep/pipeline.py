@@ -230,7 +230,7 @@ def _carried_specs(
     the banks (or whose kind changed) as prep::retired, questions this posting no longer
     plans as prep::dropped::<slug>. Only a note whose GUID is the one prep derives from its
     question id is carried, and its old text only as escaped plain text."""
-    current = {note_guid(q.id, q.kind): (bank, q) for bank in banks for q in bank.questions}
+    questions = {q.id: (bank, q) for bank in banks for q in bank.questions}
     deck = posting_deck(item.display_name)
     carried, retired, dropped = [], 0, 0
     for guid, note in sorted(previous.items()):
@@ -240,8 +240,8 @@ def _carried_specs(
         question_id = note.fields[-1]
         if not ID_PATTERN.match(question_id) or note_guid(question_id, kind) != guid:
             continue
-        if guid in current:
-            bank, question = current[guid]
+        bank, question = questions.get(question_id, (None, None))
+        if question is not None and question.kind == kind:
             postings = _sibling_postings(question, siblings)
             spec = _spec(question, bank.name, deck, postings)
             carried.append(_with_tags(spec, (*spec.tags, f"prep::dropped::{item.slug}")))
