@@ -30,9 +30,9 @@ from .topics import TopicMatch, TopicReport
 DEFAULT_DAYS = 7
 DEFAULT_PER_DAY = 20  # Anki's default "new cards/day"
 BLOCK = 5  # questions of one topic studied together
-# How far ahead of weaker topics the strongest one starts: with 1, a topic of half
-# the top weight gets its first block once the strongest topic has had three.
-HEAD_START = 1.0
+# How far ahead of weaker topics the strongest one starts: with 2, a topic of half
+# the top weight gets its first block once the strongest topic has had two.
+HEAD_START = 2.0
 MIN_PER_TOPIC = 2
 
 
