@@ -22,6 +22,7 @@ from functools import lru_cache
 import genanki
 
 from .banks import Question, Reference
+from .deckdir import note_type_signature
 from .render import highlight_css, to_html, to_inline_html
 
 ROOT_DECK = "Interview Prep"
@@ -119,6 +120,16 @@ def note_type(kind: str) -> genanki.Model:
     )
 
 
+def note_type_signatures() -> dict[int, str]:
+    """What Anki compares to decide whether an imported note type changed."""
+    signatures = {}
+    for kind, type_id in NOTE_TYPE_IDS.items():
+        model = note_type(kind)
+        templates = [(template["qfmt"], template["afmt"]) for template in model.templates]
+        signatures[type_id] = note_type_signature([field["name"] for field in model.fields], templates, model.css)
+    return signatures
+
+
 def deck_id(name: str) -> int:
     """Stable deck id from the deck's name (Anki ids are positive 63-bit integers)."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:7], "big")
@@ -197,9 +208,9 @@ class _TimedNote(genanki.Note):
         return super().write_to_db(cursor, self.mod, deck_id, id_gen)
 
 
-def deck_bytes(specs: list[NoteSpec], mods: dict[str, int], description: str) -> bytes:
-    """The .apkg: notes in `specs` order are the new-card order Anki serves."""
-    timestamp = max(mods.values())
+def deck_bytes(specs: list[NoteSpec], mods: dict[str, int], description: str, timestamp: int) -> bytes:
+    """The .apkg: notes in `specs` order are the new-card order Anki serves. `timestamp`
+    dates the note types and decks; each note carries its own time from `mods`."""
     decks: dict[str, genanki.Deck] = {}
     for position, spec in enumerate(specs):
         deck = decks.setdefault(spec.deck, genanki.Deck(deck_id(spec.deck), spec.deck, description=description))

@@ -179,30 +179,45 @@ class DeckNote:
     tags: tuple[str, ...]
 
 
-def read_deck_notes(path: Path) -> dict[str, DeckNote]:
-    """The notes of a deck prep wrote before, by GUID; {} when there is none or it is unreadable.
+@dataclass(frozen=True)
+class PreviousDeck:
+    """What the deck file of the last build holds: its notes by GUID, and for each note
+    type it defines, a signature of its fields, templates and CSS with its time."""
 
-    Used only to tell which notes changed (and when they last did) and which questions
-    were retired: nothing read here reaches a card without being re-escaped.
+    notes: dict[str, DeckNote]
+    note_types: dict[int, tuple[str, int]]
+
+
+def note_type_signature(fields: list[str], templates: list[tuple[str, str]], css: str) -> str:
+    return hashlib.sha256(json.dumps([fields, templates, css]).encode()).hexdigest()
+
+
+def read_previous_deck(path: Path) -> PreviousDeck:
+    """The deck prep wrote before; empty when there is none or it is unreadable.
+
+    Used only to tell which notes and note types changed (and when they last did) and
+    which questions were retired: nothing read here reaches a card without being re-escaped.
     """
+    empty = PreviousDeck({}, {})
     try:
         if not path.is_file() or path.stat().st_size > MAX_DECK_BYTES:
-            return {}
+            return empty
         with zipfile.ZipFile(path) as archive:
             info = archive.getinfo("collection.anki2")
             if info.file_size > MAX_DECK_BYTES:
-                return {}
+                return empty
             database = archive.read(info)
         if not database.startswith(b"SQLite format 3\0"):  # sqlite cannot deserialize anything else
-            return {}
+            return empty
         connection = sqlite3.connect(":memory:")
         try:
             connection.deserialize(database)
             rows = connection.execute("select guid, mid, mod, flds, tags from notes limit 200000").fetchall()
+            models = _models_json(connection)
         finally:
             connection.close()
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, RuntimeError, ValueError):
-        return {}
+        return empty
     notes = {}
     for guid, model_id, mod, fields, tags in rows:
         if not all(isinstance(v, str) for v in (guid, fields, tags)) or not all(
@@ -212,7 +227,31 @@ def read_deck_notes(path: Path) -> dict[str, DeckNote]:
         if not MOD_RANGE[0] <= mod <= MOD_RANGE[1] or len(guid) > 64:
             continue
         notes[guid] = DeckNote(guid, model_id, mod, tuple(fields.split("\x1f")), tuple(tags.split()))
-    return notes
+    return PreviousDeck(notes, _note_types(models))
+
+
+def _models_json(connection: sqlite3.Connection) -> object:
+    try:
+        row = connection.execute("select models from col limit 1").fetchone()
+    except sqlite3.Error:  # a deck without note types still tells which notes it held
+        return None
+    return row[0] if row else None
+
+
+def _note_types(models_json: object) -> dict[int, tuple[str, int]]:
+    try:
+        models = json.loads(models_json) if isinstance(models_json, str) else {}
+        signatures = {}
+        for model in models.values() if isinstance(models, dict) else ():
+            fields = [field["name"] for field in model["flds"]]
+            templates = [(template["qfmt"], template["afmt"]) for template in model["tmpls"]]
+            if all(isinstance(v, str) for v in [*fields, *(t for pair in templates for t in pair), model["css"]]):
+                mod = model["mod"]
+                if isinstance(mod, int) and MOD_RANGE[0] <= mod <= MOD_RANGE[1]:
+                    signatures[int(model["id"])] = (note_type_signature(fields, templates, model["css"]), mod)
+        return signatures
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}
 
 
 def valid_tag(tag: str) -> bool:

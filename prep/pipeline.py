@@ -9,16 +9,27 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .banks import ID_PATTERN, Bank, Question
-from .deck import NOTE_TYPE_IDS, NoteSpec, context_html, deck_bytes, note_guid, posting_deck, posting_tag, question_spec
+from .deck import (
+    NOTE_TYPE_IDS,
+    NoteSpec,
+    context_html,
+    deck_bytes,
+    note_guid,
+    note_type_signatures,
+    posting_deck,
+    posting_tag,
+    question_spec,
+)
 from .deckdir import (
     MANIFEST_NAME,
     DeckNote,
     Manifest,
     ManifestTopic,
+    PreviousDeck,
     check_ownership,
     folder_lock,
-    read_deck_notes,
     read_manifest,
+    read_previous_deck,
     replace_folder,
     sibling_manifests,
     slugify,
@@ -154,10 +165,12 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         siblings = {**sibling_manifests(out_root, exclude=item.slug), **batch}
         siblings.pop(item.slug, None)
         specs = _planned_specs(item, siblings)
-        previous = read_deck_notes(deck_path)
-        carried, retired, dropped = _carried_specs(item, previous, {spec.guid for spec in specs}, banks, siblings)
+        previous = read_previous_deck(deck_path)
+        carried, retired, dropped = _carried_specs(item, previous.notes, {spec.guid for spec in specs}, banks, siblings)
         all_specs = [*specs, *carried]
-        mods = _modification_times(all_specs, previous)
+        now = int(time.time())
+        mods = _modification_times(all_specs, previous.notes, now)
+        timestamp = max(*mods.values(), _note_types_time(previous, now))
         guide = render_guide(
             item.report,
             item.plan,
@@ -169,14 +182,16 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         )
         quiz_items = draw_quiz(item.plan.selections(), count=PRINTABLE_QUIZ_SIZE, seed=item.slug)
         files = {
-            deck_path.name: deck_bytes(all_specs, mods, _description(item)),
+            deck_path.name: deck_bytes(all_specs, mods, _description(item), timestamp),
             guide_path.name: guide.encode("utf-8"),
             quiz_path.name: render_printable_quiz(quiz_items, item.display_name).encode("utf-8"),
             MANIFEST_NAME: item.manifest().to_json().encode("utf-8"),
         }
         save_render_cache()
         replace_folder(out_dir, files)
-    changed = sum(1 for spec in all_specs if spec.guid not in previous or previous[spec.guid].mod != mods[spec.guid])
+    changed = sum(
+        1 for spec in all_specs if spec.guid not in previous.notes or previous.notes[spec.guid].mod != mods[spec.guid]
+    )
     return BuildResult(
         item.report,
         item.plan,
@@ -264,11 +279,10 @@ def _plain_html(field: str) -> str:
     return html.escape(" ".join(text.split()))
 
 
-def _modification_times(specs: list[NoteSpec], previous: dict[str, DeckNote]) -> dict[str, int]:
+def _modification_times(specs: list[NoteSpec], previous: dict[str, DeckNote], now: int) -> dict[str, int]:
     """Each note keeps the time of its own last change, so Anki updates only the notes that
     changed (and a user's edits to every other note survive); a changed note gets a time
     newer than the one it had, even for two builds within a second."""
-    now = int(time.time())
     mods = {}
     for spec in specs:
         old = previous.get(spec.guid)
@@ -277,6 +291,16 @@ def _modification_times(specs: list[NoteSpec], previous: dict[str, DeckNote]) ->
         else:
             mods[spec.guid] = max(now, old.mod + 1) if old is not None else now
     return mods
+
+
+def _note_types_time(previous: PreviousDeck, now: int) -> int:
+    """The note types' time: kept while their fields, templates and CSS are unchanged, newer
+    when they changed, so Anki takes a new card style on import (it updates a note type,
+    like a note, only when the incoming one is newer)."""
+    old = [previous.note_types.get(type_id) for type_id in NOTE_TYPE_IDS.values()]
+    if all(old) and [entry[0] for entry in old] == list(note_type_signatures().values()):
+        return max(entry[1] for entry in old)
+    return max([now, *(entry[1] + 1 for entry in old if entry)])
 
 
 def _shared_counts(plan: StudyPlan, siblings: dict[str, Manifest]) -> dict[str, int]:

@@ -15,9 +15,10 @@ from .conftest import EXAMPLE_POSTING, ROOT
 DECK_NAME = "Northwind Logistics — Senior Backend Engineer – Payments Platform"
 
 
-def build(*args: str) -> None:
+def build(*args: str):
     result = CliRunner().invoke(main, ["build", *args])
     assert result.exit_code == 0, result.output
+    return result
 
 
 def test_note_types_are_frozen():
@@ -109,3 +110,22 @@ def test_a_question_shared_by_two_postings_is_one_note(tmp_path, write, anki):
     assert len({note.guid for note in kafka_notes}) == len(kafka_notes)
     assert logs[1].duplicate or logs[1].updated  # the shared questions matched existing notes
     assert not logs[1].conflicting
+
+
+def test_a_new_card_style_reaches_anki_without_touching_notes(tmp_path, anki, monkeypatch):
+    from prep import deck
+
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "10")
+    apkg = next(tmp_path.glob("*/*.apkg"))
+    anki.import_deck(apkg)
+    monkeypatch.setattr(deck, "_CARD_CSS", deck._CARD_CSS + "\n.card { letter-spacing: .01em; }\n")
+    deck.note_type.cache_clear()
+    later = time.time() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    result = build(str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "10")
+    deck.note_type.cache_clear()
+    assert "Anki: 0 notes to add or update" in result.output
+    log = anki.import_deck(apkg)
+    assert not log.updated and not log.new
+    qa_type = anki.col.models.get(deck.NOTE_TYPE_IDS["qa"])
+    assert "letter-spacing: .01em" in qa_type["css"]

@@ -273,7 +273,7 @@ def test_uncovered_terms_are_absent_from_every_bank(banks):
             assert item.term in item.line
             assert not re.search(rf"(?<!\w){re.escape(item.term.lower())}(?!\w)", bank_text), item.term
             listed.append(item.term)
-    assert {"Hyperswitch", "Drools", "Kestrel", "Marrowfield"} <= set(listed)
+    assert {"Hyperswitch", "Drools", "Camunda", "Marrowfield"} <= set(listed)
     # Notice periods, salaries, places and benefits are not requirements.
     assert not {"Zorblax", "Quoddy", "Lisbon", "EUR"} & set(listed)
 
