@@ -294,3 +294,27 @@ def test_questions_that_leave_the_plan_are_tagged_dropped(tmp_path, anki):
     dropped = [note for note in anki.notes() if f"prep::dropped::{folder.name}" in note.tags]
     assert {note["QuestionId"] for note in dropped} == three_days - planned()
     assert all(f"prep::posting::{folder.name}" not in note.tags for note in dropped)
+
+
+# Security 7: temporary files are fresh, never a name a planted symlink could catch.
+
+
+def test_planted_symlinks_beside_the_outputs_are_never_followed(tmp_path, write):
+    victim = write("victim.txt", "keep me")
+    out = tmp_path / "out"
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    folder = next(out.glob("*/"))
+    for pid in range(1, 400):  # the names a predictable writer would use
+        (out / f".{folder.name}.{pid}.tmp").symlink_to(victim)
+        (folder / f".{folder.name}.apkg.{pid}.tmp").symlink_to(victim)
+    quiz = tmp_path / "quiz.md"
+    (tmp_path / f".quiz.md.{1}.tmp").symlink_to(victim)
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    assert run("quiz", str(folder), "--count", "3", "--print", str(quiz)).exit_code == 0
+    assert victim.read_text() == "keep me" and quiz.is_file() and not quiz.is_symlink()
+
+
+def test_a_name_cannot_add_a_deck_level(tmp_path, anki):
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "5", "--name", "Acme:::Evil::Deeper")
+    anki.import_deck(next(tmp_path.glob("*/*.apkg")))
+    assert anki.deck_names() == {"Default", "Interview Prep", "Interview Prep::Acme:Evil:Deeper"}
