@@ -686,6 +686,12 @@ def _question_from_plain(value: object, bank_id: str, id_prefix: str) -> Questio
     question_id, kind, difficulty, text, answer, choices, star, follow_ups, references, core = value
     if (
         type(question_id) is not str
+        or type(text) is not str
+        or type(answer) is not str
+        or not text
+        or not (answer or kind == "cloze")
+        or ("![" in text and IMAGE_PATTERN.search(text))
+        or ("![" in answer and IMAGE_PATTERN.search(answer))
         or not question_id.startswith(id_prefix)
         or not ID_PATTERN.match(question_id)
         or kind not in _KIND_SET
@@ -707,12 +713,12 @@ def _question_from_plain(value: object, bank_id: str, id_prefix: str) -> Questio
         bank_id,
         kind,
         difficulty,
-        _text(text),
-        answer if answer == "" and kind == "cloze" else _text(answer),
+        text,
+        answer,
         tuple(choices),
         star,
-        _texts(follow_ups),
-        _references_from_plain(references) if references else (),
+        _texts(follow_ups) if follow_ups != [] else (),
+        _references_from_plain(references) if references != [] else (),
         core,
     )
 

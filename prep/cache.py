@@ -30,7 +30,8 @@ MAX_ENTRY_BYTES = 64 * 1024 * 1024
 # What prep writes never holds a control character, nor a \u escape (json.dumps with
 # ensure_ascii=False writes only control characters that way): an entry that does is
 # not ours, and is a miss.
-_UNICODE_ESCAPE = re.compile(r"(?<!\\)(?:\\\\)*\\u")
+_UNICODE_ESCAPE = re.compile(rb"(?<!\\)(?:\\\\)*\\u")
+_ASCII_PRINTABLE = bytes(range(0x20, 0x7F))
 
 
 def cache_dir() -> Path:
@@ -56,10 +57,12 @@ def read(name: str) -> object | None:
         header, _, payload = data.partition(b"\n")
         if header + b"\n" != _header(payload):
             return None
-        text = payload.decode("utf-8")
-        if CONTROL_CHARACTERS.search(text) or ("\\u" in text and _UNICODE_ESCAPE.search(text)):
+        # Only the bytes outside printable ASCII can be control characters: a few KB of
+        # a few MB, so the check costs little on the warm path.
+        unusual = payload.translate(None, _ASCII_PRINTABLE).decode("utf-8")
+        if CONTROL_CHARACTERS.search(unusual) or (b"\\u" in payload and _UNICODE_ESCAPE.search(payload)):
             return None
-        return json.loads(text)
+        return json.loads(payload)
     except (OSError, ValueError, RecursionError):  # unreadable, not UTF-8, not JSON, too deep
         return None
 
