@@ -22,7 +22,7 @@ from .banks import CLOZE_PATTERN, ID_PATTERN, Question
 from .errors import PrepError
 from .guide import escape_html, section_heading
 from .select import TopicSelection
-from .untrusted import for_terminal, read_regular_tail
+from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail
 
 LETTERS = "ABCDE"
 HISTORY_ENV = "PREP_HISTORY"
@@ -353,7 +353,7 @@ def save_result(path: Path, name: str, result: QuizResult) -> None:
         raise PrepError(f"cannot save quiz history to {path}: {err.strerror}; set {HISTORY_ENV} elsewhere") from None
     try:
         # O_NONBLOCK: a FIFO without a reader fails at once instead of waiting.
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NONBLOCK | os.O_NOCTTY, 0o644)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | NONBLOCKING_OPEN, 0o644)
     except OSError as err:
         raise PrepError(f"cannot save quiz history to {path}: {err.strerror}; set {HISTORY_ENV} elsewhere") from None
     try:

@@ -30,6 +30,10 @@ def for_terminal(text: str) -> str:
     return re.sub(r"[\t\n]", " ", strip_control(text))
 
 
+# Flags for opening what may not be a regular file (some do not exist on Windows).
+NONBLOCKING_OPEN = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
 class NotRegularFile(OSError):
     """The path is a FIFO, socket or device, which prep never reads."""
 
@@ -47,7 +51,7 @@ class FileTooLarge(OSError):
 
 def _open_regular(path: Path) -> tuple[int, os.stat_result]:
     # O_NONBLOCK: opening a FIFO without a writer must not wait; fstat then refuses it.
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0))
+    fd = os.open(path, os.O_RDONLY | NONBLOCKING_OPEN)
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
