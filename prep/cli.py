@@ -14,6 +14,7 @@ from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
 from .topics import clip, find_topics
+from .untrusted import for_terminal
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.
@@ -68,7 +69,11 @@ def _load_banks(bank_folders: tuple[Path, ...]):
     try:
         return load_banks(list(bank_folders))
     except BankError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(for_terminal(str(err))) from None
+
+
+def _warn(message: str) -> None:
+    click.echo(f"Warning: {for_terminal(message)}", err=True)
 
 
 def _read(source: str):
@@ -354,9 +359,13 @@ def banks_lint(paths: tuple[Path, ...]) -> None:
         problems = lint(list(paths) or [bundled_banks_dir()])
         checked = len(bank_files(list(paths) or [bundled_banks_dir()]))
     except BankError as err:
-        raise click.ClickException(str(err)) from None
+        if len(err.problems) == 1:
+            raise click.ClickException(for_terminal(err.problems[0])) from None
+        for problem in err.problems:
+            click.echo(for_terminal(problem))
+        raise click.ClickException(f"{len(err.problems)} problems with the paths given") from None
     for problem in problems:
-        click.echo(problem)
+        click.echo(for_terminal(problem))
     if problems:
         raise click.ClickException(f"{len(problems)} problems in {checked} banks")
     click.echo(f"{checked} banks OK")
@@ -385,7 +394,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
                         "category": bank.category,
                         "questions": len(bank.questions),
                         "checked": bank.checked,
-                        "path": str(bank.path),
+                        "path": for_terminal(str(bank.path)),
                     }
                     for bank in loaded
                 ],
@@ -395,7 +404,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
         )
         return
     for bank in loaded:
-        click.echo(f"{bank.id:<24} {len(bank.questions):>4}  checked {bank.checked}  {bank.name}")
+        click.echo(f"{bank.id:<24} {len(bank.questions):>4}  checked {bank.checked}  {for_terminal(bank.name)}")
     click.echo(f"{len(loaded)} banks, {sum(len(bank.questions) for bank in loaded)} questions")
 
 
@@ -408,8 +417,8 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
 @click.option(
     "--print",
     "print_path",
-    type=click.Path(path_type=Path),
-    help="Write a printable Markdown quiz (answer key at the end) instead of asking.",
+    metavar="FILE",
+    help="Write a printable Markdown quiz (answer key at the end) to FILE instead of asking.",
 )
 @click.option("--history", "show_history", is_flag=True, help="Show past quiz scores and per-topic progress.")
 @click.option("--day", type=click.IntRange(min=1), help="Only what the study plan has covered up to this day.")
@@ -420,7 +429,7 @@ def quiz(
     topics: tuple[str, ...],
     levels: tuple[str, ...],
     seed: int | None,
-    print_path: Path | None,
+    print_path: str | None,
     show_history: bool,
     day: int | None,
     bank_folders: tuple[Path, ...],
@@ -443,7 +452,6 @@ def quiz(
 
         prep quiz --history
     """
-    from .deckdir import write_file_atomically
     from .pipeline import load_deck_plan
     from .plan import make_plan
     from .quiz import (
@@ -452,18 +460,29 @@ def quiz(
         history_report,
         load_history,
         miss_rates,
+        printable_quiz_target,
         render_printable_quiz,
         run_quiz,
         save_result,
+        write_printable_quiz,
     )
 
     try:
+        history_file = history_path()
         if show_history:
-            for line in history_report(load_history(history_path())):
+            history = load_history(history_file)
+            if history.warning():
+                _warn(history.warning())
+            for line in history_report(history.sessions):
                 click.echo(line)
             return
         if source is None:
             raise click.UsageError("give a posting or a deck folder to quiz on (or --history)")
+        if print_path is not None:
+            try:
+                printable_quiz_target(print_path)
+            except PrepError as err:
+                raise click.UsageError(str(err)) from None
         banks = _load_banks(bank_folders)
         if Path(source).is_dir():
             name, plan, guide_path = load_deck_plan(Path(source), banks)
@@ -478,22 +497,36 @@ def quiz(
         if unknown:
             available = ", ".join(selection.topic.id for selection in selections) or "none"
             raise click.UsageError(f"--topic {', '.join(unknown)} is not in this posting's topics ({available})")
-        history = history_path()
+        try:
+            history = load_history(history_file)
+        except PrepError as err:  # the quiz works without its history: it only leans less, and is not recorded
+            _warn(f"{err}; this quiz is not recorded")
+            history = None
+        if history is not None and history.warning():
+            _warn(history.warning())
         items = draw_quiz(
-            selections, count, seed=seed, topics=topics, levels=levels, miss_rates=miss_rates(load_history(history))
+            selections,
+            count,
+            seed=seed,
+            topics=topics,
+            levels=levels,
+            miss_rates=miss_rates(history.sessions if history else []),
         )
         if not items:
             raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")
         if print_path is not None:
-            text = render_printable_quiz(items, name)
-            write_file_atomically(print_path, text.encode("utf-8"))
+            write_printable_quiz(print_path, render_printable_quiz(items, name))
             click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
             return
         result = run_quiz(items, _ask, click.echo)
         _print_quiz_summary(result, guide_path)
-        save_result(history, name, result)
+        try:
+            if history is not None:
+                save_result(history_file, name, result)
+        except PrepError as err:  # the score is shown; only the record of it is lost
+            _warn(str(err))
     except PrepError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(for_terminal(str(err))) from None
 
 
 def _ask(prompt: str) -> str | None:

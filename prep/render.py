@@ -1,12 +1,15 @@
-"""Bank Markdown to HTML for Anki cards: raw HTML disabled, code highlighted by Pygments."""
+"""Bank Markdown to HTML for Anki cards: raw HTML disabled, code highlighted by Pygments,
+images shown as links (a card never loads anything from the network)."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
@@ -28,13 +31,42 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
     return f'<pre class="highlight"><code>{highlight(code, lexer, _FORMATTER)}</code></pre>'
 
 
+def _image_as_link(renderer, tokens, idx, options, env) -> str:
+    # An <img> would be fetched on every review (a tracking pixel); the linter rejects
+    # images, and whatever gets past it is shown as a link the user may choose to follow.
+    token = tokens[idx]
+    alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env)) or "image"
+    source = str(token.attrGet("src") or "")
+    if not source.startswith(("https://", "http://")):
+        return alt
+    return f'<a href="{escapeHtml(source)}">{alt}</a>'
+
+
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
     # html=False: a bank cannot put <script> or any other tag into a card.
-    return MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable("table")
+    markdown = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable("table")
+    markdown.add_render_rule("image", _image_as_link)
+    return markdown
+
+
+# Every tag the renderer writes, with the attributes it gives them. HTML from the cache
+# is used only if it holds nothing else: a forged entry is re-rendered, never shown.
+_BLOCKS = "p|em|strong|code|pre|ul|ol|li|blockquote|h[1-6]|table|thead|tbody|tr|th|td|span|a|s|del"
+_ATTRIBUTES = (
+    r'(?: (?:class="[^"<>]*"|start="[0-9]+"|style="text-align:(?:left|center|right)"|title="[^"<>]*"'
+    r'|href="(?:https?://|mailto:|#)[^"<>]*"|href="[^":<>]*"))*'
+)
+_RENDERER_TAG = re.compile(rf"</(?:{_BLOCKS})>|<(?:{_BLOCKS}){_ATTRIBUTES}>|<(?:hr|br) ?/?>")
+
+
+def is_renderer_html(html: object) -> bool:
+    """Whether `html` holds only tags and attributes this renderer writes."""
+    return type(html) is str and "<" not in _RENDERER_TAG.sub("", html)
 
 
 _rendered: dict[str, str] | None = None
+_rendered_checked: set[str] = set()
 _rendered_new = 0
 
 
@@ -52,11 +84,17 @@ def to_html(markdown_text: str) -> str:
     global _rendered, _rendered_new
     if _rendered is None:
         cached = cache.read("render")
-        valid = isinstance(cached, tuple) and len(cached) == 2 and cached[0] == _renderer_key()
+        valid = type(cached) is list and len(cached) == 2 and cached[0] == _renderer_key() and type(cached[1]) is dict
         _rendered = cached[1] if valid else {}
     html = _rendered.get(markdown_text)
+    if html is not None and markdown_text not in _rendered_checked:
+        if is_renderer_html(html):
+            _rendered_checked.add(markdown_text)
+        else:
+            html = None
     if html is None:
         html = _rendered[markdown_text] = _markdown().render(markdown_text).strip()
+        _rendered_checked.add(markdown_text)
         _rendered_new += 1
     return html
 
@@ -66,7 +104,7 @@ def save_render_cache() -> None:
     global _rendered_new
     if _rendered and _rendered_new:
         kept = _rendered if len(_rendered) <= MAX_CACHED_RENDERS else {}
-        cache.write("render", (_renderer_key(), kept))
+        cache.write("render", [_renderer_key(), kept])
         _rendered_new = 0
 
 

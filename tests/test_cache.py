@@ -23,7 +23,7 @@ def test_an_edited_bank_is_never_served_from_the_cache(fresh_cache, tmp_path):
     bank = extra / "widgets.yaml"
     bank.write_text((FIXTURES / "good" / "widgets.yaml").read_text())
     load_banks([extra])
-    assert list(fresh_cache.glob("banks-*.pickle"))
+    assert list(fresh_cache.glob("banks-*.json"))
     bank.write_text(bank.read_text().replace("name: Widget engineering", "name: Widgets, edited"))
     names = {b.name for b in load_banks([extra])}
     assert "Widgets, edited" in names and "Widget engineering" not in names
@@ -31,8 +31,8 @@ def test_an_edited_bank_is_never_served_from_the_cache(fresh_cache, tmp_path):
 
 def test_a_corrupt_cache_is_ignored(fresh_cache):
     expected = [bank.id for bank in load_banks()]
-    for entry in fresh_cache.glob("*.pickle"):
-        entry.write_bytes(b"not a pickle")
+    for entry in fresh_cache.glob("*.json"):
+        entry.write_bytes(b"not a cache entry")
     assert [bank.id for bank in load_banks()] == expected
 
 
@@ -44,4 +44,4 @@ def test_the_cache_keeps_a_few_bank_sets_only(fresh_cache, tmp_path):
         (extra / "widgets.yaml").write_text(text.replace("Widget engineering", f"Widgets {number}"))
         load_banks([extra])
     assert cache_dir() == fresh_cache
-    assert len(list(fresh_cache.glob("banks-*.pickle"))) == 4
+    assert len(list(fresh_cache.glob("banks-*.json"))) == 4

@@ -1,0 +1,99 @@
+"""Reading what prep does not control: regular files only, bounded, control characters out.
+
+Banks, the cache and the quiz history all go through here, so a FIFO or a device named
+like one of them cannot hang prep, and no string from them can drive a terminal.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import stat
+from pathlib import Path
+
+# C0 (but tab and newline) and C1 controls, DEL, bidi overrides and isolates, zero-width
+# and other invisible format characters, line/paragraph separators: none belongs in
+# question text, and several can change a terminal (ESC, OSC, CSI) or hide text (bidi).
+CONTROL_CHARACTERS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+)
+
+
+def strip_control(text: str) -> str:
+    """`text` without control characters (tab and newline stay)."""
+    return CONTROL_CHARACTERS.sub("", text) if CONTROL_CHARACTERS.search(text) else text
+
+
+def for_terminal(text: str) -> str:
+    """One line safe to print: control characters (newlines and tabs too) become spaces."""
+    return re.sub(r"[\t\n]", " ", strip_control(text))
+
+
+# Flags for opening what may not be a regular file (some do not exist on Windows).
+NONBLOCKING_OPEN = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+class NotRegularFile(OSError):
+    """The path is a FIFO, socket or device, which prep never reads."""
+
+    def __init__(self, path: Path):
+        super().__init__(errno.EINVAL, "not a regular file (a FIFO, socket or device?)", str(path))
+
+
+class FileTooLarge(OSError):
+    """The file is larger than prep reads for its purpose."""
+
+    def __init__(self, path: Path, size: int, limit: int):
+        self.size, self.limit = size, limit
+        super().__init__(errno.EFBIG, f"{size / 1e6:.1f} MB, over the {limit / 1e6:g} MB limit", str(path))
+
+
+def _open_regular(path: Path) -> tuple[int, os.stat_result]:
+    # O_NONBLOCK: opening a FIFO without a writer must not wait; fstat then refuses it.
+    fd = os.open(path, os.O_RDONLY | NONBLOCKING_OPEN)
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(path))
+        raise NotRegularFile(path)
+    return fd, info
+
+
+def _read_fd(fd: int, limit: int) -> bytes:
+    chunks, total = [], 0
+    while total < limit:
+        chunk = os.read(fd, min(1 << 20, limit - total))
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+    return b"".join(chunks)
+
+
+def read_regular(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes; OSError otherwise
+    (FileTooLarge, NotRegularFile, IsADirectoryError, or what the system says)."""
+    fd, info = _open_regular(path)
+    try:
+        if info.st_size > limit:
+            raise FileTooLarge(path, info.st_size, limit)
+        data = _read_fd(fd, limit + 1)
+    finally:
+        os.close(fd)
+    if len(data) > limit:  # it grew while we read
+        raise FileTooLarge(path, len(data), limit)
+    return data
+
+
+def read_regular_tail(path: Path, limit: int) -> tuple[bytes, bool]:
+    """The last `limit` bytes of a regular file, and whether anything before them was left out."""
+    fd, info = _open_regular(path)
+    try:
+        start = max(0, info.st_size - limit)
+        if start:
+            os.lseek(fd, start, os.SEEK_SET)
+        return _read_fd(fd, limit), start > 0
+    finally:
+        os.close(fd)
