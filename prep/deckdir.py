@@ -376,23 +376,3 @@ def replace_folder(out_dir: Path, files: dict[str, bytes]) -> None:
         raise OutputError(f"cannot write {out_dir}: {err.strerror}; choose another folder with --out") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def write_file_atomically(path: Path, data: bytes) -> None:
-    """Write one file through a fresh temporary file beside it (never a predictable name
-    a planted symlink could redirect), then rename it over `path`."""
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as err:
-        raise OutputError(f"cannot write {path}: {err.strerror}; choose another file") from None
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp_name, 0o666 & ~umask)
-        os.replace(tmp_name, path)
-    except OSError as err:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp_name)
-        raise OutputError(f"cannot write {path}: {err.strerror}; choose another file") from None
