@@ -10,7 +10,7 @@ import click
 
 from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
 from .errors import BankError, PrepError
-from .posting import POSTING_SUFFIXES, read_posting
+from .posting import POSTING_SUFFIXES, printable, read_posting
 from .topics import find_topics
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
@@ -46,13 +46,30 @@ def _load_banks(bank_folders: tuple[Path, ...]):
 
 
 def _read(source: str):
+    if source == "-" and sys.stdin is not None and sys.stdin.isatty():
+        click.echo("paste the posting, then Ctrl-D (Ctrl-Z and Enter on Windows)", err=True)
     try:
         return read_posting(source)
     except PrepError as err:
-        raise click.ClickException(str(err)) from None
+        # Server replies and file names end up in the message: one printable line.
+        raise click.ClickException(" ".join(printable(str(err)).split())) from None
 
 
-@click.group()
+class _PrepGroup(click.Group):
+    def main(self, *args, **kwargs):
+        # A console in a legacy code page (cp1252, cp437) cannot show Cyrillic or "→":
+        # print what it can show instead of stopping with UnicodeEncodeError.
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                try:
+                    reconfigure(errors="replace")
+                except (ValueError, OSError):
+                    pass
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_PrepGroup)
 @click.version_option(package_name="prep")
 def main() -> None:
     """Turn a job posting into interview preparation: an Anki deck, a study guide and a quiz."""
@@ -160,12 +177,15 @@ def topics(postings: tuple[str, ...], as_json: bool, bank_folders: tuple[Path, .
         if len(postings) == 1 and not Path(postings[0]).is_dir():
             click.echo(json.dumps(reports[0].to_json(), indent=2, ensure_ascii=False))
         else:
-            listing = [{"source": source, **report.to_json()} for source, report in zip(sources, reports, strict=True)]
+            listing = [
+                {"source": printable(source), **report.to_json()}
+                for source, report in zip(sources, reports, strict=True)
+            ]
             click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
         return
     for source, report in zip(sources, reports, strict=True):
         if len(sources) > 1:
-            click.echo(f"== {source}")
+            click.echo(f"== {printable(source)}")
         _print_topics(report)
 
 
