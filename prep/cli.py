@@ -14,7 +14,7 @@ from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
 from .topics import clip, find_topics
-from .untrusted import for_terminal
+from .untrusted import for_terminal, printable
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.
@@ -77,13 +77,30 @@ def _warn(message: str) -> None:
 
 
 def _read(source: str):
+    if source == "-" and sys.stdin is not None and sys.stdin.isatty():
+        click.echo("paste the posting, then Ctrl-D (Ctrl-Z and Enter on Windows)", err=True)
     try:
         return read_posting(source)
     except PrepError as err:
-        raise click.ClickException(str(err)) from None
+        # Server replies and file names end up in the message: one printable line.
+        raise click.ClickException(for_terminal(str(err))) from None
 
 
-@click.group()
+class _PrepGroup(click.Group):
+    def main(self, *args, **kwargs):
+        # A console in a legacy code page (cp1252, cp437) cannot show Cyrillic or "→":
+        # print what it can show instead of stopping with UnicodeEncodeError.
+        for stream in (sys.stdout, sys.stderr):
+            reconfigure = getattr(stream, "reconfigure", None)
+            if reconfigure is not None:
+                try:
+                    reconfigure(errors="replace")
+                except (ValueError, OSError):
+                    pass
+        return super().main(*args, **kwargs)
+
+
+@click.group(cls=_PrepGroup)
 @click.version_option(package_name="prep")
 def main() -> None:
     """Turn a job posting into interview preparation: an Anki deck, a study guide and a quiz."""
@@ -292,12 +309,15 @@ def topics(
         if len(postings) == 1 and not Path(postings[0]).is_dir():
             click.echo(json.dumps(reports[0].to_json(), indent=2, ensure_ascii=False))
         else:
-            listing = [{"source": source, **report.to_json()} for source, report in zip(sources, reports, strict=True)]
+            listing = [
+                {"source": printable(source), **report.to_json()}
+                for source, report in zip(sources, reports, strict=True)
+            ]
             click.echo(json.dumps(listing, indent=2, ensure_ascii=False))
         return
     for source, report in zip(sources, reports, strict=True):
         if len(sources) > 1:
-            click.echo(f"== {source}")
+            click.echo(f"== {printable(source)}")
         _print_topics(report, explain)
 
 

@@ -9,18 +9,22 @@ job-board text weigh nothing), and guesses the role title and company.
 from __future__ import annotations
 
 import codecs
+import errno
+import os
 import re
+import stat
 import sys
 import unicodedata
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import BinaryIO
 
 from .errors import PostingError
+from .untrusted import printable
 
 MAX_POSTING_BYTES = 16 * 1024 * 1024
-URL_TIMEOUT_SECONDS = 15
+MAX_LINE_CHARS = 300  # longer lines are kept as sentence-sized pieces (see _excerpts)
+MAX_TITLE_CHARS = 300
 COMPANY_SCAN_LINES = 150
 POSTING_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -122,10 +126,51 @@ _RULED_OUT = re.compile(
     r"\bnot (?:required|needed|necessary|expected)\b|\bno need for\b",
     re.I,
 )
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
-_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-", "\u00ad": None})
+# Terminal escape sequences (CSI, OSC, DCS and the like, 7- and 8-bit), removed whole
+# so no parameter text is left behind; the payload is bounded so scanning stays linear.
+# Zero-width, bidirectional-override and other invisible format characters: removed, so
+# "Kaf\u200bka" is Kafka and nothing can reorder what a terminal or a card shows.
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_SPACES = re.compile(r"\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")
+_HYPHENS = str.maketrans({"\u2010": "-", "\u2011": "-", "\u2012": "-", "\u2212": "-"})
+_URL = re.compile(r"^[a-z][a-z0-9+.-]*://", re.I)
 _FULL_PAGE = re.compile(r"<(?:!doctype|html|body|head)\b", re.I)
-_ANY_TAG = re.compile(r"</?(?:p|div|li|ul|ol|h[1-6]|br|span|strong|b|em|i|a|section|table|tr|td)\b[^>]*>", re.I)
+# A known tag closed within a few hundred characters, or a comment: the scan after each
+# "<p" stops at the next "<", so a megabyte of "<p " is read in linear time.
+_ANY_TAG = re.compile(
+    r"<(?:/?(?:p|div|li|ul|ol|h[1-6]|br|span|strong|b|em|i|a|section|table|tr|td|script|style|noscript|template"
+    r"|svg|title)\b[^<>]{0,300}>|!--)",
+    re.I,
+)
+_META_CHARSET = re.compile(rb"""<meta\b[^<>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]{1,40})""", re.I)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16: the UTF-32 LE mark starts like UTF-16's
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+# Files that are certainly not text, whatever their name says.
+_MAGIC = (
+    (b"%PDF-", "PDF"),
+    (b"PK\x03\x04", "ZIP (or Word .docx)"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "Word .doc"),
+    (b"{\\rtf", "RTF"),
+    (b"\x1f\x8b", "gzip-compressed"),
+    (b"\x89PNG", "PNG image"),
+    (b"\xff\xd8\xff", "JPEG image"),
+    (b"GIF8", "GIF image"),
+    (b"7z\xbc\xaf\x27\x1c", "7-Zip"),
+    (b"\x7fELF", "program"),
+    (b"MZ", "program"),
+)
+# Latin-script charsets: for these, a detector's guess is less reliable than Windows-1252.
+_LATIN_CODECS = frozenset(
+    "ascii utf_8 latin_1 cp1250 cp1252 cp1254 cp1257 cp850 cp437 iso8859_2 iso8859_3 iso8859_4 iso8859_9 "
+    "iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_roman mac_latin2 mac_iceland mac_turkish".split()
+)
+_STDIN_CLOSED = "standard input is closed; pipe the posting in (prep build - < posting.txt) or give a file"
 _COMPANY_PATTERNS = (
     re.compile(r"^(?:company|employer|unternehmen|компания)\s*:\s*(?P<name>[^,;|]{2,60})$", re.I),
     re.compile(r"\b(?:position|role|job|opening|vacancy) at (?P<name>[A-Z][\w&.\-]*(?: [A-Z][\w&.\-]*){0,3})"),
@@ -195,8 +240,16 @@ class Posting:
 
 def read_posting(source: str, stdin: BinaryIO | None = None) -> Posting:
     """Read a posting from a path, `-` (stdin) or an http(s) URL."""
-    raw = _read_bytes(source, stdin)
-    return parse_posting(decode(raw), source)
+    name = printable(source)
+    if _URL.match(source):
+        from .fetch import fetch  # only URL postings pay for importing the HTTP stack
+
+        download = fetch(source, MAX_POSTING_BYTES)
+        _check_size(download.body, printable(download.url))
+        return parse_posting(decode(download.body, name, declared=download.charset), printable(download.url))
+    raw = _read_stdin(stdin) if source == "-" else _read_file(source, name)
+    _check_size(raw, name)
+    return parse_posting(decode(raw, name), name)
 
 
 def parse_posting(text: str, source: str = "<text>") -> Posting:
@@ -204,31 +257,45 @@ def parse_posting(text: str, source: str = "<text>") -> Posting:
     raw_lines, page_title = _text_lines(text)
     lines = _assign_sections(raw_lines)
     if not lines:
-        raise PostingError(f"{source}: the posting has no readable text")
+        raise PostingError(f"{source}: the posting has no readable text; save the text of the posting itself")
     title, title_index = _detect_title(lines, page_title)
     company = _detect_company(lines, title_index, page_title)
-    if title and company and title.startswith(company + " "):
-        title = title[len(company) + 1 :]  # job boards prefix the company: "On Senior Backend Engineer"
+    if title and company:
+        title = _without_company(title, company)
     title_line = lines[title_index].text if title_index is not None else None
     return Posting(source=source, title=title, company=company, lines=tuple(lines), title_line=title_line)
 
 
-def decode(raw: bytes) -> str:
-    """UTF-8 (with or without BOM, or UTF-16 with BOM), else Windows-1252, else Latin-1."""
+def decode(raw: bytes, source: str = "the posting", declared: str | None = None) -> str:
+    """Bytes to text: a byte-order mark, else a declared charset (HTTP header or HTML
+    <meta>), else UTF-8, else the charset a detector finds, else Windows-1252."""
     if not raw.strip():
-        raise PostingError("the posting is empty")
-    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return raw.decode("utf-16")
+        raise PostingError(f"{source}: the posting is empty; save the posting's text into it")
+    for bom, codec in _BOMS:
+        if raw.startswith(bom):
+            return raw[len(bom) :].decode(codec, "replace")
+    kind = _known_binary(raw)
+    if kind:
+        raise PostingError(f"{source}: this is a {kind} file, not text; save the posting's text as .txt, .md or .html")
+    codec = _codec(declared) or _utf16_without_bom(raw)
+    if codec is None:
+        meta = _META_CHARSET.search(raw[:4096])
+        codec = _codec(meta.group(1).decode("ascii")) if meta else None
+        if codec in ("utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be"):
+            codec = "utf-8"  # a <meta> readable as ASCII cannot be right about UTF-16 (HTML standard)
+    if codec is not None:
+        return _mojibake_fixed(raw.decode(codec, "replace"))
     sample = raw[:65536]
     if b"\x00" in sample or _binary_ratio(sample) > 0.1:
-        raise PostingError("the posting looks like a binary file; save it as text, Markdown or HTML")
+        raise PostingError(f"{source}: looks like a binary file, not text; save the posting's text as .txt, .md, .html")
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        try:
-            text = raw.decode("cp1252")
-        except UnicodeDecodeError:
-            text = raw.decode("latin-1")
+        text = raw.decode(_detected_codec(raw), "replace")
+    return _mojibake_fixed(text)
+
+
+def _mojibake_fixed(text: str) -> str:
     if "Ã" in text or "â€" in text or "Â" in text:
         import ftfy  # only pasted text that went through a wrong encoding pays for the import
 
@@ -236,58 +303,120 @@ def decode(raw: bytes) -> str:
     return text
 
 
+def _codec(label: str | None) -> str | None:
+    """Python's name for a declared charset, or None when Python does not know it."""
+    if not label:
+        return None
+    label = label.strip().strip("\"'").lower()
+    if label in ("x-user-defined", "replacement"):
+        return None
+    try:
+        name = codecs.lookup(label).name
+    except (LookupError, ValueError):
+        return None
+    # Declared "UTF-16" without a byte-order mark means little-endian (HTML standard); the
+    # Latin-1 label means Windows-1252 in practice.
+    return {"utf-16": "utf-16-le", "utf-32": "utf-32-le", "iso8859-1": "cp1252"}.get(name, name)
+
+
+def _utf16_without_bom(raw: bytes) -> str | None:
+    """UTF-16 text without a byte-order mark: ASCII characters leave every other byte zero."""
+    sample = raw[:4096]
+    if len(sample) < 8:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    if even.count(0) > 0.4 * len(even) and not odd.count(0):
+        return "utf-16-be"
+    if odd.count(0) > 0.4 * len(odd) and not even.count(0):
+        return "utf-16-le"
+    return None
+
+
+def _detected_codec(raw: bytes) -> str:
+    """The charset of undeclared, non-UTF-8 bytes: a detector's guess for Cyrillic, Greek,
+    CJK and the like; Windows-1252 for Latin-script text, where detectors guess worst."""
+    from charset_normalizer import from_bytes  # only non-UTF-8 postings pay for the import
+
+    guesses = from_bytes(raw[:262144])
+    best = guesses.best()
+    if best is None or best.encoding in _LATIN_CODECS:
+        return "cp1252"
+    # On a short text many charsets read equally well; then Windows-1252 wins.
+    if any(guess.encoding == "cp1252" and guess.chaos <= best.chaos for guess in guesses):
+        return "cp1252"
+    return best.encoding
+
+
+def _known_binary(raw: bytes) -> str | None:
+    for magic, kind in _MAGIC:
+        if raw.startswith(magic):
+            return kind
+    return None
+
+
 def _binary_ratio(sample: bytes) -> float:
     control = sum(1 for byte in sample if byte < 9 or 13 < byte < 32)
     return control / max(len(sample), 1)
 
 
-def _read_bytes(source: str, stdin: BinaryIO | None) -> bytes:
-    if source == "-":
-        stream = stdin if stdin is not None else sys.stdin.buffer
-        raw = stream.read(MAX_POSTING_BYTES + 1)
-    elif re.match(r"^[a-z][a-z0-9+.-]*://", source, re.I):
-        raw = _fetch(source)
-    else:
-        path = Path(source)
-        if path.is_dir():
-            raise PostingError(f"{source} is a folder; give a posting file (.txt, .md or .html)")
-        if not path.exists():
-            raise PostingError(f"{source}: no such file")
-        try:
-            with path.open("rb") as handle:
-                raw = handle.read(MAX_POSTING_BYTES + 1)
-        except OSError as err:
-            raise PostingError(f"{source}: cannot read: {err.strerror}") from None
+def _check_size(raw: bytes, name: str) -> None:
     if len(raw) > MAX_POSTING_BYTES:
-        raise PostingError(
-            f"{source}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; save only the posting's text"
-        )
-    return raw
+        raise PostingError(f"{name}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; save only the posting's text")
 
 
-def _fetch(url: str) -> bytes:
-    if not url.lower().startswith(("http://", "https://")):
-        raise PostingError(f"{url}: only http:// and https:// URLs can be fetched")
-    import urllib.error  # only URL postings pay for importing the HTTP stack
-    import urllib.request
-
-    request = urllib.request.Request(url, headers={"User-Agent": "prep (interview preparation)"})
+def _read_stdin(stdin: BinaryIO | None) -> bytes:
+    if stdin is None:
+        if sys.stdin is None:  # started with standard input closed (`prep build - <&-`)
+            raise PostingError(_STDIN_CLOSED)
+        stdin = sys.stdin.buffer
     try:
-        with urllib.request.urlopen(request, timeout=URL_TIMEOUT_SECONDS) as response:
-            return response.read(MAX_POSTING_BYTES + 1)
-    except urllib.error.HTTPError as err:
-        raise PostingError(
-            f"{url}: the server answered {err.code} {err.reason}; save the page and pass the file"
-        ) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as err:
-        reason = getattr(err, "reason", err)
-        raise PostingError(
-            f"{url}: cannot fetch ({reason}); check the address or save the page and pass the file"
-        ) from None
+        return stdin.read(MAX_POSTING_BYTES + 1)
+    except (OSError, ValueError):
+        raise PostingError(_STDIN_CLOSED) from None
 
 
-class _HtmlText(HTMLParser):
-    """Collects text with one line per block element; list items become bullets."""
+def _read_file(source: str, name: str) -> bytes:
+    # Opened without blocking and checked on the open handle: a FIFO or device is refused
+    # instead of waiting forever, and nothing can be swapped in between check and read.
+    try:
+        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    except OSError as err:
+        raise PostingError(_open_error(source, name, err)) from None
+    kind = os.fstat(fd).st_mode
+    if not stat.S_ISREG(kind):
+        os.close(fd)
+        if stat.S_ISDIR(kind):
+            raise PostingError(f"{name} is a folder; give a posting file (.txt, .md or .html)")
+        raise PostingError(
+            f"{name}: not a regular file (a pipe, device or socket); save the posting to a file, or use - for stdin"
+        )
+    if hasattr(os, "set_blocking"):
+        os.set_blocking(fd, True)
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            return handle.read(MAX_POSTING_BYTES + 1)
+        except OSError as err:
+            raise PostingError(f"{name}: cannot read: {err.strerror}") from None
+
+
+def _open_error(source: str, name: str, err: OSError) -> str:
+    if err.errno == errno.ELOOP:
+        return f"{name}: a symbolic link loop; point the link at the posting file"
+    if err.errno == errno.ENOENT:
+        if os.path.islink(source):
+            return f"{name}: a symbolic link to a missing file; point the link at the posting file"
+        return f"{name}: no such file; check the path"
+    if err.errno == errno.EISDIR:
+        return f"{name} is a folder; give a posting file (.txt, .md or .html)"
+    return f"{name}: cannot read: {err.strerror}"
+
+
+class _HtmlText:
+    """lxml parser target: text with one line per block element; list items become bullets.
+
+    libxml2's HTML parser is linear on hostile input, where the standard library's
+    HTMLParser is quadratic on some (a megabyte of `</` took minutes).
+    """
 
     BLOCKS = {
         "p",
@@ -317,59 +446,76 @@ class _HtmlText(HTMLParser):
         "nav",
         "form",
     }
-    SKIP = {"script", "style", "noscript", "template", "svg", "head"}
+    SKIP = {"script", "style", "noscript", "template", "svg", "math", "head", "iframe", "object"}
     # On a whole page, site navigation, footers and sidebars are chrome, not the posting.
     PAGE_CHROME = {"nav", "footer", "aside", "form"}
 
     def __init__(self, keep_newlines: bool):
-        super().__init__(convert_charrefs=True)
         self.keep_newlines = keep_newlines
         self.skip_tags = self.SKIP if keep_newlines else self.SKIP | self.PAGE_CHROME
         self.parts: list[str] = []
         self.skipping = 0
         self.in_title = False
-        self.page_title = ""
+        self.title_parts: list[str] = []
+        self.title_done = False
+        self.in_head = False
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "title":
-            self.in_title = True
+    def start(self, tag: str, attrs) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        if tag == "title" and not self.title_done and self.skipping == int(self.in_head):
+            self.in_title = True  # the page's own title, not an <svg><title> or a second one
         elif tag in self.skip_tags:
             self.skipping += 1
+            self.in_head = self.in_head or tag == "head"
         elif tag == "li":
             self.parts.append("\n• ")
         elif tag in self.BLOCKS:
             self.parts.append("\n")
 
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "title":
-            self.in_title = False
+    def end(self, tag: str) -> None:
+        tag = tag.lower() if isinstance(tag, str) else ""
+        if tag == "title" and self.in_title:
+            self.in_title, self.title_done = False, True
         elif tag in self.skip_tags:
             self.skipping = max(0, self.skipping - 1)
+            self.in_head = self.in_head and tag != "head"
         elif tag in self.BLOCKS or tag == "li":
             self.parts.append("\n")
 
-    def handle_data(self, data: str) -> None:
+    def data(self, data: str) -> None:
         if self.in_title:
-            self.page_title += data
+            self.title_parts.append(data)
         elif not self.skipping:
-            self.parts.append(data if self.keep_newlines else re.sub(r"\s+", " ", data))
+            self.parts.append(data if self.keep_newlines else _SPACES.sub(" ", data))
+
+    def comment(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        return None
+
+
+def _html_text(text: str, keep_newlines: bool) -> tuple[str, str | None]:
+    from lxml import etree  # only HTML postings pay for the import
+
+    target = _HtmlText(keep_newlines)
+    parser = etree.HTMLParser(target=target, recover=True, huge_tree=True, no_network=True, remove_comments=True)
+    # libxml2 wants text it can hold in XML: no NUL or other C0 control characters.
+    parser.feed(_C0.sub(" ", text))
+    parser.close()
+    title = " ".join("".join(target.title_parts)[:MAX_TITLE_CHARS].split()) or None
+    return "".join(target.parts), title
 
 
 def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
     page_title = None
-    if _FULL_PAGE.search(text) or _ANY_TAG.search(text):
-        parser = _HtmlText(keep_newlines=not _FULL_PAGE.search(text))
-        parser.feed(text)
-        parser.close()
-        text = "".join(parser.parts)
-        page_title = " ".join(parser.page_title.split()) or None
+    full_page = _FULL_PAGE.search(text) is not None
+    if full_page or _ANY_TAG.search(text):
+        text, page_title = _html_text(text, keep_newlines=not full_page)
+        page_title = printable(page_title) if page_title else None
     # NFKC folds compatibility forms (no-break spaces, full-width letters); Unicode
     # hyphens become ASCII so "event‑driven" matches like "event-driven".
-    text = _CONTROL.sub(" ", unicodedata.normalize("NFKC", text).translate(_HYPHENS))
+    text = printable(unicodedata.normalize("NFKC", text.replace("\r\n", "\n")).translate(_HYPHENS))
     lines: list[tuple[str, bool]] = []
     for raw_line in text.splitlines():
         if raw_line[:7].lower() in ("source:", "url: ht") and _SOURCE_LINE.match(raw_line.strip()):
@@ -391,9 +537,40 @@ def _text_lines(text: str) -> tuple[list[tuple[str, bool]], str | None]:
                     piece = _MARKDOWN_HEADING.sub("", piece)
             if "**" in piece or "__" in piece:
                 piece = piece.replace("**", "").replace("__", "")
-            if piece:
+            if len(piece) > MAX_LINE_CHARS:
+                # A line is quoted as evidence and matched as a whole: a paragraph or a
+                # one-line dump is kept as sentence-sized pieces.
+                excerpts = _excerpts(piece)
+                lines += [(excerpts[0], is_item), *((excerpt, True) for excerpt in excerpts[1:])]
+            elif piece:
                 lines.append((piece, is_item))
     return lines, page_title
+
+
+def _excerpts(line: str) -> list[str]:
+    """`line` as whole sentences packed into pieces of at most MAX_LINE_CHARS, a longer
+    sentence cut at a space (or anywhere, if it has none)."""
+    pieces: list[str] = []
+    current = ""
+    for sentence in _SENTENCE_END.split(line):
+        start = 0
+        while len(sentence) - start > MAX_LINE_CHARS:
+            cut = sentence.rfind(" ", start + MAX_LINE_CHARS // 2, start + MAX_LINE_CHARS + 1)
+            cut = cut if cut > start else start + MAX_LINE_CHARS
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(sentence[start:cut].strip())
+            start = cut
+        rest = sentence[start:].strip()
+        if current and len(current) + 1 + len(rest) > MAX_LINE_CHARS:
+            pieces.append(current)
+            current = rest
+        else:
+            current = f"{current} {rest}" if current else rest
+    if current:
+        pieces.append(current)
+    return [piece for piece in pieces if piece]
 
 
 def heading_kind(line: str) -> str | None:
@@ -485,6 +662,21 @@ def _detect_company(lines: list[PostingLine], title_index: int | None, page_titl
 def _plausible_company(name: str) -> bool:
     words = name.strip(" .,-–—").split()
     return bool(words) and words[0] not in _NOT_COMPANY and heading_kind(name) is None
+
+
+def _without_company(title: str, company: str) -> str:
+    """The role alone, where a job board put the company before or after it:
+    "On Senior Backend Engineer", "Senior Backend Engineer at On", "… | On"."""
+    folded, name = title.lower(), company.lower()
+    if len(folded) != len(title) or len(name) != len(company):
+        return title
+    for separator in (" ", " - ", " – ", " — ", " | ", ": "):
+        if folded.startswith(name + separator) and len(title) > len(name + separator):
+            return title[len(name + separator) :].strip(" -–—:/|,")
+    for separator in (" at ", " @ ", " - ", " – ", " — ", " | ", ", "):
+        if folded.endswith(separator + name) and len(title) > len(separator + name):
+            return title[: -len(separator + name)].strip(" -–—:/|,")
+    return title
 
 
 def _source_stem(source: str) -> str:

@@ -1,7 +1,8 @@
 """Reading what prep does not control: regular files only, bounded, control characters out.
 
-Banks, the cache and the quiz history all go through here, so a FIFO or a device named
-like one of them cannot hang prep, and no string from them can drive a terminal.
+Banks, the cache, the quiz history and postings all go through here, so a FIFO or a
+device named like one of them cannot hang prep, and no string from them can drive a
+terminal or hide text in a card.
 """
 
 from __future__ import annotations
@@ -21,13 +22,38 @@ CONTROL_CHARACTERS = re.compile(
 
 
 def strip_control(text: str) -> str:
-    """`text` without control characters (tab and newline stay)."""
-    return CONTROL_CHARACTERS.sub("", text) if CONTROL_CHARACTERS.search(text) else text
+    """`text` without escape sequences or control characters (tab and newline stay)."""
+    if not CONTROL_CHARACTERS.search(text):
+        return text
+    return CONTROL_CHARACTERS.sub("", _ESCAPE_SEQUENCE.sub("", text))
+
+
+# Terminal escape sequences (CSI, OSC, DCS…, 7- and 8-bit), removed whole so no payload is left.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]{0,64}[ -/]{0,8}[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]{0,4096}(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -/]{0,8}[0-~]?"
+)
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb\U000e0000-\U000e0fff]"
+)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")  # other controls: a space
+
+
+def printable(text: str) -> str:
+    """`text` safe for a terminal, a Markdown file or a card: no escape sequences, control,
+    bidi or zero-width characters, and no lone surrogates (from undecodable file names)."""
+    if text.isascii() and text.isprintable():
+        return text
+    text = text.encode("utf-8", "replace").decode("utf-8")  # lone surrogates become "?"
+    text = _INVISIBLE.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    return _CONTROL.sub(" ", text)
 
 
 def for_terminal(text: str) -> str:
-    """One line safe to print: control characters (newlines and tabs too) become spaces."""
-    return re.sub(r"[\t\n]", " ", strip_control(text))
+    """One line safe to print: `printable`, with newlines and tabs as spaces."""
+    return " ".join(printable(text).split())
 
 
 # Flags for opening what may not be a regular file (some do not exist on Windows).
