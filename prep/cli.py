@@ -498,6 +498,11 @@ def quiz(
             return
         if source is None:
             raise click.UsageError("give a posting or a deck folder to quiz on (or --history)")
+        if source == "-" and print_path is None:
+            raise click.UsageError(
+                "with the posting on standard input there is nowhere to type answers; save the posting "
+                "to a file, or build it and quiz on its folder (or use --print)"
+            )
         if print_path is not None:
             try:
                 printable_quiz_target(print_path)

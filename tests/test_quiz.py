@@ -148,3 +148,12 @@ def test_quiz_item_sections_match_guide_numbering(selections):
     sections = {item.guide_section for item in items}
     assert f"1. {selections[0].topic.name}" in sections
     assert all(isinstance(item, QuizItem) for item in items)
+
+
+def test_quiz_on_standard_input_says_why_it_cannot_ask(tmp_path):
+    result = CliRunner().invoke(main, ["quiz", "-"], input=EXAMPLE_POSTING.read_text())
+    assert result.exit_code == 2 and "nowhere to type answers" in result.output
+    printed = CliRunner().invoke(
+        main, ["quiz", "-", "--print", str(tmp_path / "q.md")], input=EXAMPLE_POSTING.read_text()
+    )
+    assert printed.exit_code == 0, printed.output
