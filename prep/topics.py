@@ -217,9 +217,8 @@ NOT_CONCEPTS: dict[str, str] = {
 
 
 @lru_cache(maxsize=1)
-def _compiled_concepts() -> tuple[re.Pattern[str], dict[str, frozenset[str]], dict[str, tuple[re.Pattern[str], ...]]]:
-    """One pattern that finds every trigger in a line, the topics each trigger wakes, and
-    each topic's grammars.
+def _compiled_concepts() -> tuple[re.Pattern[str], dict[str, frozenset[str]]]:
+    """One pattern that finds every trigger in a line, and the topics each trigger wakes.
 
     A trigger that contains another ("development" holds "develop") is served by the
     shorter one, so no two triggers start at the same place and one overlapping scan
@@ -232,8 +231,14 @@ def _compiled_concepts() -> tuple[re.Pattern[str], dict[str, frozenset[str]], di
         for trigger in topic_triggers:
             topics_by_trigger.setdefault(shortest[trigger], set()).add(topic_id)
     finder = re.compile("(?=(" + "|".join(re.escape(trigger) for trigger in sorted(topics_by_trigger)) + "))")
-    grammars = {topic_id: tuple(re.compile(rule, re.I) for rule in rules) for topic_id, rules in CONCEPTS.items()}
-    return finder, {trigger: frozenset(ids) for trigger, ids in topics_by_trigger.items()}, grammars
+    return finder, {trigger: frozenset(ids) for trigger, ids in topics_by_trigger.items()}
+
+
+@lru_cache(maxsize=None)
+def _grammars(topic_id: str) -> tuple[re.Pattern[str], ...]:
+    """A topic's grammars, compiled the first time a line wakes the topic: most postings
+    wake a few topics, and compiling them all would cost more than reading the posting."""
+    return tuple(re.compile(rule, re.I) for rule in CONCEPTS[topic_id])
 
 
 @lru_cache(maxsize=1)
@@ -243,14 +248,14 @@ def _compiled_not_concepts() -> dict[str, re.Pattern[str]]:
 
 def concept_spans(text: str, banks_by_id: dict[str, Bank]) -> list[tuple[int, int, Bank]]:
     """Where a concept grammar describes a loaded bank's topic in one line."""
-    finder, topics_by_trigger, grammars = _compiled_concepts()
+    finder, topics_by_trigger = _compiled_concepts()
     woken = {topic_id for trigger in set(finder.findall(text.lower())) for topic_id in topics_by_trigger[trigger]}
     spans = []
     for topic_id in sorted(woken):
         bank = banks_by_id.get(topic_id)
         if bank is None:
             continue
-        for pattern in grammars[topic_id]:
+        for pattern in _grammars(topic_id):
             match = pattern.search(text)
             if match:
                 spans.append((match.start(), match.end(), bank))
