@@ -8,27 +8,31 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+import pygments
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import get_lexer_by_name
-from pygments.util import ClassNotFound
 
 from . import cache
 
-_FORMATTER = HtmlFormatter(nowrap=True)
 MAX_CACHED_RENDERS = 20000
+# Pygments is imported only where it works (a code block not yet in the render cache,
+# the card CSS not yet cached): importing it costs as much as the rest of a warm build.
+_SAFE_CSS = re.compile(r"[^<>@\\]*")
 
 
 def _highlight(code: str, language: str, _attrs: str) -> str:
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import get_lexer_by_name
+    from pygments.util import ClassNotFound
+
     try:
         lexer = get_lexer_by_name(language.strip()) if language.strip() else None
     except ClassNotFound:
         lexer = None
     if lexer is None:
         return ""  # markdown-it escapes and wraps it plainly
-    return f'<pre class="highlight"><code>{highlight(code, lexer, _FORMATTER)}</code></pre>'
+    return f'<pre class="highlight"><code>{highlight(code, lexer, HtmlFormatter(nowrap=True))}</code></pre>'
 
 
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
@@ -73,7 +77,6 @@ _rendered_new = 0
 @lru_cache(maxsize=1)
 def _renderer_key() -> str:
     import markdown_it
-    import pygments
 
     source = Path(__file__).read_bytes()
     return f"{hashlib.sha256(source).hexdigest()[:16]}-{markdown_it.__version__}-{pygments.__version__}"
@@ -113,8 +116,20 @@ def to_inline_html(markdown_text: str) -> str:
     return _markdown().renderInline(markdown_text).strip()
 
 
+@lru_cache(maxsize=1)
 def highlight_css() -> str:
-    """Pygments colours for light mode, and a dark style under Anki's night-mode classes."""
+    """Pygments colours for light mode, and a dark style under Anki's night-mode classes.
+
+    Cached on disk per Pygments version; a cached entry that could load anything
+    (`url(` or `@import`) or close the style element is computed again."""
+    name = f"css-{pygments.__version__}"
+    cached = cache.read(name)
+    if type(cached) is str and _SAFE_CSS.fullmatch(cached) and "url(" not in cached:
+        return cached
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
     dark = HtmlFormatter(style="monokai").get_style_defs((".nightMode .highlight", ".night_mode .highlight"))
-    return f"{light}\n{dark}"
+    css = f"{light}\n{dark}"
+    cache.write(name, css)
+    return css

@@ -411,7 +411,7 @@ class AliasIndex:
         self._known: set[str] = set()  # words already looked up, hit or not
 
     def _add(self, alias: str, bank: Bank, case_sensitive: bool) -> None:
-        words = [word if case_sensitive else word.lower() for word in re.findall(r"\w+", alias)]
+        words = [word if case_sensitive else word.lower() for word in _WORD.findall(alias)]
         if not words:
             return
         whole_words = words[:-1] if alias.rstrip().endswith("*") else words
