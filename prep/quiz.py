@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -29,6 +30,7 @@ class QuizItem:
     question: Question
     topic_name: str
     guide_section: str  # the study-guide heading to reread, e.g. "3. PostgreSQL"
+    guide_number: str = ""  # the question's number in the study guide, e.g. "3.2"
 
 
 @dataclass
@@ -59,9 +61,12 @@ class QuizResult:
 def quiz_items(selections: list[TopicSelection]) -> list[tuple[QuizItem, float]]:
     """Every selected question with its topic's weight."""
     return [
-        (QuizItem(question, selection.topic.name, section_heading(number, selection)), selection.topic.score)
+        (
+            QuizItem(question, selection.topic.name, section_heading(number, selection), f"{number}.{index}"),
+            selection.topic.score,
+        )
         for number, selection in enumerate(selections, 1)
-        for question in selection.questions
+        for index, question in enumerate(selection.questions, 1)
     ]
 
 
@@ -156,37 +161,134 @@ def _ask_open(question: Question, ask, say) -> bool | None:
     return reply.strip().lower() in GRADES_CORRECT
 
 
+BLANK = "\\_" * 6  # escaped: a line of bare underscores would be a thematic break
+PAGE_BREAK = '<div style="page-break-before: always"></div>'
+# Room to write under an open question when printed; an empty block GitHub shows as nothing.
+WRITING_ROOM = '<div style="height: 3.5em"></div>'
+
+
 def render_printable_quiz(items: list[QuizItem], name: str) -> str:
-    """A Markdown quiz: questions first (choices lettered), the answer key at the end."""
-    out = [f"# Quiz: {name}", "", f"{len(items)} questions. The answer key is at the end.", ""]
+    """A Markdown quiz to print: numbered questions (choices lettered, room to write under
+    open ones), then the answer key on a new page. Valid CommonMark at any count: each
+    item's continuation lines are indented to the width of its number."""
+    open_count = sum(item.question.kind != "choice" for item in items)
+    out = [
+        f"# Quiz: {escape_html(' '.join(name.split()))}",
+        "",
+        f"{_count(len(items), 'question')}: {len(items) - open_count} multiple choice, "
+        f"{open_count} to answer in your own words. The answer key, on its own page at the end, gives the start "
+        "of each answer; the study guide (its number is in each question's label) has the whole answer.",
+        "",
+    ]
     for number, item in enumerate(items, 1):
         question = item.question
-        text = CLOZE_PATTERN.sub("_____", question.question) if question.kind == "cloze" else question.question
-        out += [f"## {number}. {item.topic_name} · {question.difficulty}", "", escape_html(text), ""]
+        text = CLOZE_PATTERN.sub(lambda _: BLANK, question.question) if question.kind == "cloze" else question.question
+        where = f" · guide {item.guide_number}" if item.guide_number else ""
+        label = re.sub(r"([*_\\])", r"\\\1", f"{item.topic_name} · {question.difficulty}{where}")
+        block = _labelled(escape_html(text).strip(), f"*({label})*")
         if question.kind == "choice":
-            out += [
-                f"{letter}. {escape_html(choice.text)}  "
+            choices = [
+                f"{letter}. {escape_html(choice.text)}"
                 for letter, choice in zip(LETTERS, question.choices, strict=False)
             ]
-            out.append("")
-    out += ["## Answer key", ""]
-    for number, item in enumerate(items, 1):
-        question = item.question
-        if question.kind == "choice":
-            right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-            key = f"**{LETTERS[right]}.** {escape_html(question.answer)}"
-        elif question.kind == "cloze":
-            hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
-            key = f"**{escape_html(hidden)}**" + (f". {escape_html(question.answer)}" if question.answer else "")
+            block += "  \n" + "  \n".join(choices)
         else:
-            key = escape_html(question.answer)
-        out += [f"{number}. {_indent(key)}", ""]
+            block += "\n" + WRITING_ROOM  # an HTML block may interrupt a paragraph: the item stays tight
+        out += [_list_item(number, block)]
+    out += ["", PAGE_BREAK, "", "## Answer key", ""]
+    for number, item in enumerate(items, 1):
+        out.append(_list_item(number, _answer_key(item)))  # one paragraph each: a tight list
     return "\n".join(out).rstrip() + "\n"
 
 
-def _indent(text: str) -> str:
-    """Continuation lines of a numbered list item must be indented to stay inside it."""
-    return "\n".join(line if index == 0 or not line else f"   {line}" for index, line in enumerate(text.splitlines()))
+_BLOCK_START = re.compile(r"^\s*(```|~~~|[-*+] |\d+[.)] |#|>|\||    )")
+
+
+def _labelled(text: str, label: str) -> str:
+    """The question with its label at the end of its first paragraph (on a line of its
+    own before it when the question opens with code, a list or a table)."""
+    lines = text.splitlines()
+    if _BLOCK_START.match(lines[0]):
+        return f"{label}\n\n{text}"
+    end = next((i for i, line in enumerate(lines[1:], 1) if not line.strip() or _BLOCK_START.match(line)), len(lines))
+    lines[end - 1] = f"{lines[end - 1].rstrip()} {label}"
+    return "\n".join(lines)
+
+
+def _answer_key(item: QuizItem) -> str:
+    """The key to check yourself with: the right letter or words, then the answer's
+    opening points; the study guide has the whole answer (its number is in the question's label)."""
+    question = item.question
+    if question.kind == "choice":
+        right = next(i for i, choice in enumerate(question.choices) if choice.correct)
+        return f"**{LETTERS[right]}.** {key_points(question.answer, KEY_LENGTH - 45)}"
+    if question.kind == "cloze":
+        hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
+        points = key_points(question.answer, max(0, KEY_LENGTH - 80 - len(hidden))) if question.answer else ""
+        return f"**{escape_html(' '.join(hidden.split()))}**" + (f". {points}" if points else "")
+    return key_points(question.answer, KEY_LENGTH)
+
+
+# Characters of an answer in the printed key (its opening points, the guide has the rest):
+# short enough that the key of a 20-question quiz fits on one page.
+KEY_LENGTH = 135
+_LIST_MARKER = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,2}[.)])\s+")
+_FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+_SENTENCE_END = re.compile(r"(?<![.\s]\w)(?<!e\.g)(?<!i\.e)(?<!vs)[.!?](?= [A-Z*`])")
+
+
+def key_points(answer: str, limit: int) -> str:
+    """An answer's Markdown flattened to one paragraph of at most `limit` characters,
+    cut at a word with no code span or emphasis left open; code blocks are left out and
+    list items joined with " · "."""
+    pieces, in_fence = [], False
+    for line in answer.splitlines():
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence or not line.strip():
+            continue
+        marker = _LIST_MARKER.match(line)
+        text = line[marker.end() :] if marker else line
+        if marker or not pieces:
+            pieces.append(text.strip())
+        else:
+            pieces[-1] += " " + text.strip()
+    flat = " · ".join(" ".join(piece.split()) for piece in pieces)
+    flat = escape_html(flat)
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1].rsplit(" ", 1)[0]
+    sentence_end = max((match.end() for match in _SENTENCE_END.finditer(cut)), default=0)
+    if sentence_end >= limit * 7 // 10:  # a whole sentence reads better than a longer fragment
+        cut = cut[:sentence_end]
+    while open_marker := next((marker for marker in ("`", "**", "*", "_") if _open_marker(cut, marker)), None):
+        cut = cut[: cut.rindex(open_marker)].rstrip()
+    return cut.rstrip(" ·,;:—-") + " …"
+
+
+def _open_marker(text: str, marker: str) -> bool:
+    if marker == "`":
+        return text.count("`") % 2 == 1
+    if marker == "**":
+        return text.count("**") % 2 == 1
+    outside_code = re.sub(r"`[^`]*`", "", text).replace("**", "")
+    if marker == "_":  # intraword underscores (snake_case) are not emphasis
+        return len(re.findall(r"(?<!\w)_|_(?!\w)", outside_code)) % 2 == 1
+    return outside_code.count("*") % 2 == 1
+
+
+def _list_item(number: int, text: str) -> str:
+    """An ordered-list item: continuation lines indented to the width of "N. ", so they
+    stay inside the item ("10. " is 4 wide, "9. " 3)."""
+    marker = f"{number}. "
+    pad = " " * len(marker)
+    lines = text.strip("\n").splitlines()
+    return "\n".join([marker + lines[0]] + [f"{pad}{line}" if line.strip() else "" for line in lines[1:]])
+
+
+def _count(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def history_path() -> Path:

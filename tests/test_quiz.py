@@ -9,8 +9,9 @@ import pytest
 from click.testing import CliRunner
 
 from prep import find_topics, make_plan, parse_posting
+from prep.banks import Choice, Question
 from prep.cli import main
-from prep.quiz import QuizItem, draw_quiz, run_quiz
+from prep.quiz import QuizItem, draw_quiz, key_points, render_printable_quiz, run_quiz
 
 from .conftest import EXAMPLE_POSTING
 
@@ -121,9 +122,85 @@ def test_printable_quiz_has_lettered_choices_and_an_answer_key(tmp_path):
     assert result.exit_code == 0, result.output
     text = target.read_text()
     questions, key = text.split("## Answer key")
-    assert len(re.findall(r"^## \d+\. ", questions, re.M)) == 40
-    assert re.search(r"^A\. ", questions, re.M) and re.search(r"^D\. ", questions, re.M)
+    assert len(re.findall(r"^\d+\. ", questions, re.M)) == 40
+    assert re.search(r"^ +A\. ", questions, re.M) and re.search(r"^ +D\. ", questions, re.M)
+    assert questions.rstrip().endswith('<div style="page-break-before: always"></div>')  # the key starts a page
     assert len(re.findall(r"^\d+\. ", key, re.M)) == 40
+
+
+def _item(question: Question, topic: str = "Apache Kafka", number: str = "1.1") -> QuizItem:
+    return QuizItem(question, topic, "1. Apache Kafka", number)
+
+
+def _blocks(tokens) -> list[tuple[str, int]]:
+    """Top-level blocks of a markdown-it token stream: (type, items for a list, else 0)."""
+    blocks = []
+    for token in tokens:
+        if token.level == 0 and token.nesting >= 0:
+            blocks.append([token.type, 0])
+        elif token.type == "list_item_open" and token.level == 1:
+            blocks[-1][1] += 1
+    return [tuple(block) for block in blocks]
+
+
+LONG_ANSWER = (
+    "Idempotent consumers:\n\n- **Dedup table** keyed by message id:\n\n  ```sql\n  INSERT INTO seen (id)\n"
+    "  VALUES ($1) ON CONFLICT DO NOTHING;\n  ```\n\n- Commit the effect and the id **together**.\n\n"
+    "```python\nif seen(msg.id):\n    return\n```\n\nThat is all."
+)
+
+
+@pytest.mark.parametrize("count", [1, 9, 10, 12, 105])
+def test_printable_quiz_is_valid_commonmark_at_any_count(count):
+    from markdown_it import MarkdownIt
+
+    questions = [
+        Question(f"q{n}", "kafka", "qa", "senior", "Consider this:\n\n```js\nconst a = 1;\n```\n\nWhy?", LONG_ANSWER)
+        if n % 3
+        else Question(
+            f"q{n}",
+            "kafka",
+            "choice",
+            "fundamental",
+            "Which `acks` setting?",
+            "**all** waits for\nthe in-sync replicas.",
+            (Choice("acks=0", False), Choice("acks=all", True)),
+        )
+        for n in range(count)
+    ]
+    text = render_printable_quiz([_item(q) for q in questions], "Acme — Backend")
+    tokens = MarkdownIt("commonmark").parse(text)
+    blocks = _blocks(tokens)
+    # Title, intro, the questions as one list, the page break, the key heading, the key as one list:
+    # nothing of a question or an answer falls out of its list item.
+    assert [kind for kind, _ in blocks] == [
+        "heading_open",
+        "paragraph_open",
+        "ordered_list_open",
+        "html_block",
+        "heading_open",
+        "ordered_list_open",
+    ], blocks
+    assert blocks[2][1] == count and blocks[5][1] == count
+    key = text.split("## Answer key")[1]
+    for number in (9, 10, 11, 100):
+        if number <= count:
+            continuation = key.split(f"\n{number}. ", 1)[1].split("\n", 1)[1]
+            assert not continuation.strip() or re.match(r"\d+\. ", continuation)  # the key: one line per answer
+    if count >= 11:
+        assert "\n11. Consider this:" in text
+        assert "\n    ```js\n" in text  # items 10+: continuation indented the width of "10. "
+
+
+def test_key_points_cut_at_a_word_and_leave_no_markup_open():
+    text = "The **dedup record** and the `side effect` must commit *atomically*, so a crash leaves both or neither."
+    for limit in range(10, len(text)):
+        cut = key_points(text, limit)
+        assert len(cut) <= limit + 2 and cut.endswith(" …")
+        assert cut.count("**") % 2 == 0 and cut.count("`") % 2 == 0
+        assert cut.replace("**", "").count("*") % 2 == 0
+        assert cut[:-2] in text
+    assert key_points("- one\n- two\n\n```sh\nrm -rf /\n```\n", 100) == "one · two"
 
 
 @pytest.mark.parametrize(
