@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -402,7 +401,9 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
 @main.command()
 @click.argument("source", required=False)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="How many questions.")
-@click.option("--topic", "topics", multiple=True, help="Only this topic id. Repeatable.")
+@click.option(
+    "--topic", "topics", multiple=True, metavar="ID", help="Only this topic id (case-insensitive). Repeatable."
+)
 @_level_option
 @click.option("--seed", type=int, help="Same seed, same questions in the same order.")
 @click.option(
@@ -459,7 +460,8 @@ def quiz(
 
     try:
         if show_history:
-            for line in history_report(load_history(history_path())):
+            names = {bank.id: bank.name for bank in _load_banks(bank_folders)}
+            for line in history_report(load_history(history_path()), names):
                 click.echo(line)
             return
         if source is None:
@@ -474,6 +476,7 @@ def quiz(
         if day is not None and day > plan.days:
             raise click.BadParameter(f"the plan has {_plural(plan.days, 'day')}", param_hint="--day")
         selections = plan.up_to(day).selections()
+        topics = tuple(topic.lower() for topic in topics)
         unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
         if unknown:
             available = ", ".join(selection.topic.id for selection in selections) or "none"
@@ -489,39 +492,32 @@ def quiz(
             write_file_atomically(print_path, text.encode("utf-8"))
             click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
             return
-        result = run_quiz(items, _ask, click.echo)
-        _print_quiz_summary(result, guide_path)
+        from .terminal import QuizTerminal
+
+        terminal = QuizTerminal()
+        result = run_quiz(items, terminal.ask, terminal.say)
+        _print_quiz_summary(result, guide_path, terminal.say)
         save_result(history, name, result)
     except PrepError as err:
         raise click.ClickException(str(err)) from None
 
 
-def _ask(prompt: str) -> str | None:
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not sys.stdin.isatty():
-        click.echo()  # piped answers are not echoed; keep the transcript readable
-    return line if line else None
-
-
-def _print_quiz_summary(result, guide_path: Path | None) -> None:
+def _print_quiz_summary(result, guide_path: Path | None, say) -> None:
+    """Score, a line per topic and the weakest topics, through the quiz's `say` (wrapped
+    to the terminal, coloured where it takes colour)."""
     answered = len(result.answers)
-    click.echo()
+    say("", "plain")
     if result.stopped_early:
-        click.echo(f"Stopped after {answered} of {result.total} questions.")
-    click.echo(f"Score: {result.score}/{answered}")
+        say(f"Stopped after {answered} of {result.total} questions.", "plain")
+    say(f"Score: {result.score}/{answered}", "score")
     if not answered:
         return
-    click.echo("By topic:")
+    say("By topic:", "plain")
     for topic_name, _, correct, asked in result.per_topic():
-        click.echo(f"  {correct}/{asked}  {topic_name}")
+        say(f"  {correct}/{asked}  {topic_name}", "right" if correct == asked else "wrong")
     weakest = result.weakest()
     if weakest:
-        where = f" in {guide_path}" if guide_path else " of the study guide"
-        click.echo(
-            "Weakest: "
-            + "; ".join(
-                f'{name} ({correct}/{asked}), reread section "{section}"{where}'
-                for name, section, correct, asked in weakest[:3]
-            )
-        )
+        where = f"in {guide_path}" if guide_path else "in the study guide"
+        say(f"Weakest topics: reread these sections {where}", "plain")
+        for name, section, correct, asked in weakest[:3]:
+            say(f'  {name} ({correct}/{asked}): "{section}"', "plain")

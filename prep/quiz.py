@@ -22,7 +22,7 @@ from .select import TopicSelection
 
 LETTERS = "ABCDE"
 HISTORY_ENV = "PREP_HISTORY"
-GRADES_CORRECT = {"y", "yes", "good", "easy", "g", "e"}
+GRADES = {"y": True, "yes": True, "n": False, "no": False}
 
 
 @dataclass(frozen=True)
@@ -98,13 +98,14 @@ def draw_quiz(
     return [item for _, item in keyed[:count]]
 
 
-def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Callable[[str], None]) -> QuizResult:
+def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Callable[..., None]) -> QuizResult:
     """Ask each question; input ending (`ask` returns None) or Ctrl-C stops the quiz
-    with the answers so far."""
+    with the answers so far. `say(text)` shows bank Markdown; `say(text, tone)` a plain
+    line in a tone: "progress", "right", "wrong", "hint", "label" ("plain" and "score" for summaries)."""
     result = QuizResult(total=len(items))
     for number, item in enumerate(items, 1):
         question = item.question
-        say(f"\n[{number}/{len(items)}] {item.topic_name} · {question.difficulty}")
+        say(f"{number}/{len(items)} · {item.topic_name} · {question.difficulty}", "progress")
         try:
             correct = _ask_choice(question, ask, say) if question.kind == "choice" else _ask_open(question, ask, say)
         except KeyboardInterrupt:
@@ -118,19 +119,22 @@ def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Calla
 
 def _ask_choice(question: Question, ask, say) -> bool | None:
     say(question.question)
-    for letter, choice in zip(LETTERS, question.choices, strict=False):
-        say(f"  {letter}. {choice.text}")
+    say("  \n".join(f"**{letter}.** {choice.text}" for letter, choice in zip(LETTERS, question.choices, strict=False)))
     right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-    while True:
-        reply = ask(f"Your answer (A-{LETTERS[len(question.choices) - 1]}): ")
+    last = LETTERS[len(question.choices) - 1]
+    while True:  # an empty or unreadable reply asks again: it is never graded
+        reply = ask(f"Your answer (A-{last}): ")
         if reply is None:
             return None
         picked = _choice_index(reply.strip(), len(question.choices))
-        if picked is not None or not reply.strip():
+        if picked is not None:
             break
-        say(f"Type a letter A-{LETTERS[len(question.choices) - 1]} or a number 1-{len(question.choices)}.")
-    verdict = "Correct." if picked == right else f"Not quite: the answer is {LETTERS[right]}."
-    say(f"{verdict} {question.answer}")
+        say(f"Type a letter A-{last} or a number 1-{len(question.choices)}.", "hint")
+    if picked == right:
+        say("Correct.", "right")
+    else:
+        say(f"Not quite: the answer is {LETTERS[right]}.", "wrong")
+    say(question.answer)
     return picked == right
 
 
@@ -150,15 +154,19 @@ def _ask_open(question: Question, ask, say) -> bool | None:
     if ask("Think of your answer, then press Enter to see it. ") is None:
         return None
     if question.kind == "cloze":
-        say(CLOZE_PATTERN.sub(lambda match: match.group(2), question.question))
+        say(CLOZE_PATTERN.sub(lambda match: f"**{match.group(2)}**", question.question))
     if question.kind == "behavioural":
-        say("What a strong answer shows:")
+        say("What a strong answer shows:", "label")
     if question.answer:
         say(question.answer)
-    reply = ask("Did you get it? [y/n] ")
-    if reply is None:
-        return None
-    return reply.strip().lower() in GRADES_CORRECT
+    while True:  # only y/yes/n/no grade: anything else, Enter included, asks again
+        reply = ask("Did you get it? [y/n] ")
+        if reply is None:
+            return None
+        grade = reply.strip().lower()
+        if grade in GRADES:
+            return GRADES[grade]
+        say("Type y (yes) or n (no).", "hint")
 
 
 BLANK = "\\_" * 6  # escaped: a line of bare underscores would be a thematic break
@@ -347,8 +355,9 @@ def miss_rates(history: list[dict]) -> dict[str, float]:
     return {qid: 1 - sum(marks) / len(marks) for qid, marks in attempts.items()}
 
 
-def history_report(history: list[dict]) -> list[str]:
-    """Lines for `prep quiz --history`: each quiz's score, then accuracy per topic."""
+def history_report(history: list[dict], topic_names: dict[str, str] | None = None) -> list[str]:
+    """Lines for `prep quiz --history`: each quiz's score, then accuracy per topic (named
+    from `topic_names`, topic id → name, where the id is known)."""
     if not history:
         return ["No quizzes yet."]
     lines = ["Quizzes:"]
@@ -367,7 +376,8 @@ def history_report(history: list[dict]) -> list[str]:
     for topic, marks in sorted(by_topic.items(), key=lambda pair: sum(pair[1]) / len(pair[1])):
         half = len(marks) // 2
         trend = f"{_percent(marks[:half])} → {_percent(marks[half:])}" if half else _percent(marks)
-        lines.append(f"  {topic:<24} {sum(marks)}/{len(marks)}  {trend}")
+        name = (topic_names or {}).get(topic, topic)
+        lines.append(f"  {sum(marks):>3}/{len(marks):<3} {trend:<11} {name}")
     return lines
 
 

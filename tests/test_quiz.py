@@ -8,7 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from prep import find_topics, make_plan, parse_posting
+from prep import find_topics, load_banks, make_plan, parse_posting
 from prep.banks import Choice, Question
 from prep.cli import main
 from prep.quiz import QuizItem, draw_quiz, key_points, render_printable_quiz, run_quiz
@@ -61,10 +61,13 @@ def test_choice_is_graded_at_once_and_open_questions_are_self_graded(selections)
     open_question = next(item for item in items if item.question.kind == "qa")
     right = next(i for i, c in enumerate(choice.question.choices) if c.correct)
     said: list[str] = []
-    replies = iter(["z", "ABCDE"[right].lower(), "", "y"])
-    result = run_quiz([choice, open_question], lambda prompt: next(replies, None), said.append)
+    replies = iter(["z", "", "ABCDE"[right].lower(), "", "", "maybe", "yes"])
+    result = run_quiz(
+        [choice, open_question], lambda prompt: next(replies, None), lambda text, tone=None: said.append(text)
+    )
     assert result.score == 2 and not result.stopped_early
-    assert any(line.startswith("Type a letter") for line in said)  # "z" was refused, then asked again
+    assert sum(line.startswith("Type a letter") for line in said) == 2  # "z" and "" were refused, then asked again
+    assert sum(line.startswith("Type y (yes) or n (no)") for line in said) == 2  # so were "" and "maybe"
     assert any(line.startswith("Correct.") for line in said)
     assert open_question.question.answer in said
 
@@ -74,7 +77,7 @@ def test_wrong_choice_shows_the_right_letter_and_names_the_weakest_topic(selecti
     wrong = [next(str(i + 1) for i, c in enumerate(item.question.choices) if not c.correct) for item in items]
     replies = iter(wrong)
     said: list[str] = []
-    result = run_quiz(items, lambda prompt: next(replies, None), said.append)
+    result = run_quiz(items, lambda prompt: next(replies, None), lambda text, tone=None: said.append(text))
     assert result.score == 0
     assert any(line.startswith("Not quite: the answer is ") for line in said)
     assert result.weakest()[0][0] == items[0].topic_name
@@ -86,7 +89,7 @@ def test_ctrl_c_keeps_the_answers_so_far(selections):
     def ask(prompt: str):
         raise KeyboardInterrupt
 
-    result = run_quiz(items, ask, lambda text: None)
+    result = run_quiz(items, ask, lambda text, tone=None: None)
     assert result.stopped_early and result.answers == []
 
 
@@ -107,13 +110,13 @@ def test_quiz_from_a_built_deck_folder_and_history_report(tmp_path):
     folder = next(path for path in tmp_path.iterdir() if path.is_dir())
     quiz_md = next(folder.glob("*-quiz.md")).read_text()
     assert quiz_md.startswith("# Quiz: ") and "## Answer key" in quiz_md
-    result = run("quiz", str(folder), "--topic", "kafka", "--count", "3", "--seed", "1", input="2\nn\n\n" * 5)
+    result = run("quiz", str(folder), "--topic", "Kafka", "--count", "3", "--seed", "1", input="2\nn\n\n" * 5)
     assert result.exit_code == 0, result.output
     assert "Apache Kafka" in result.output and re.search(r"Score: \d/3", result.output)
-    if "Weakest:" in result.output:
+    if "Weakest topics" in result.output:
         assert "-guide.md" in result.output
     progress = run("quiz", "--history")
-    assert progress.exit_code == 0 and "/3" in progress.output and "kafka" in progress.output
+    assert progress.exit_code == 0 and "/3" in progress.output and "Apache Kafka" in progress.output
 
 
 def test_printable_quiz_has_lettered_choices_and_an_answer_key(tmp_path):
@@ -225,3 +228,39 @@ def test_quiz_item_sections_match_guide_numbering(selections):
     sections = {item.guide_section for item in items}
     assert f"1. {selections[0].topic.name}" in sections
     assert all(isinstance(item, QuizItem) for item in items)
+
+
+def test_terminal_quiz_renders_markdown_wrapped_at_words(history, monkeypatch):
+    # rich takes the width from COLUMNS when stdout is not a terminal, as under CliRunner
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    count = 12
+    result = run("quiz", str(EXAMPLE_POSTING), "--count", str(count), "--seed", "3", input="\n\nB\ny\n" * 40)
+    assert result.exit_code == 0, result.output
+    assert "**" not in result.output and "`" not in result.output and "\x1b[" not in result.output
+    assert all(len(line) <= 80 for line in result.output.splitlines())
+    assert re.search(rf"^1/{count} · .+ · (fundamental|intermediate|senior)$", result.output, re.M)
+    flowing = " ".join(result.output.split())
+    items = draw_quiz(
+        make_plan(find_topics(parse_posting(EXAMPLE_POSTING.read_text()), load_banks()), 140).selections(),
+        count,
+        seed=3,
+    )
+    for item in items:  # every word of every question is whole somewhere in the output
+        for word in re.findall(r"[A-Za-z]{4,}", re.sub(r"\{\{c\d+::.*?\}\}", " ", item.question.question)):
+            assert re.search(rf"(?<![A-Za-z]){word}(?![A-Za-z])", flowing), word
+    saved = json.loads(history.read_text().splitlines()[0])
+    assert len(saved["results"]) == count  # an empty Enter at a prompt was never graded
+
+
+def test_empty_enter_at_a_choice_prompt_asks_again_without_grading(selections):
+    choice = next(item for item in draw_quiz(selections, count=200, seed=1) if item.question.kind == "choice")
+    prompts: list[str] = []
+    replies = iter(["", "  ", ""])
+
+    def ask(prompt: str):
+        prompts.append(prompt)
+        return next(replies, None)
+
+    result = run_quiz([choice], ask, lambda text, tone=None: None)
+    assert len(prompts) == 4 and result.answers == [] and result.stopped_early
