@@ -34,7 +34,8 @@ from .topics import TopicMatch, TopicReport, find_topics
 
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
-MAX_QUOTE = 160  # characters of a posting line quoted on a card
+MAX_QUOTE = 160  # characters of a posting line kept in the manifest
+MAX_CONTEXT = 80  # characters of the posting line a card quotes: one short line on a phone
 _KINDS_BY_NOTE_TYPE = {type_id: kind for kind, type_id in NOTE_TYPE_IDS.items()}
 
 
@@ -194,10 +195,9 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
 
 def _planned_specs(item: _Prepared, siblings: dict[str, Manifest]) -> list[NoteSpec]:
     deck = posting_deck(item.display_name)
-    own_quotes = {topic.id: _quote(topic.evidence[0]) if topic.evidence else "" for topic in item.plan.topics}
     specs = []
     for planned in item.plan.items:
-        postings = [(item.display_name, own_quotes[planned.topic.id], item.slug)]
+        postings = [(item.display_name, context_quote(planned.question, planned.topic.evidence), item.slug)]
         postings += _sibling_postings(planned.question, siblings)
         specs.append(_spec(planned.question, planned.topic.name, deck, postings))
     return specs
@@ -209,7 +209,7 @@ def _sibling_postings(question: Question, siblings: dict[str, Manifest]) -> list
     for slug, manifest in sorted(siblings.items()):
         if any(question_id == question.id for question_id, _ in manifest.plan):
             topic = next((t for t in manifest.topics if t.id == question.topic_id), None)
-            found.append((manifest.name, _quote(topic.evidence[0]) if topic and topic.evidence else "", slug))
+            found.append((manifest.name, context_quote(question, topic.evidence if topic else ()), slug))
     return found
 
 
@@ -290,21 +290,61 @@ def _shared_counts(plan: StudyPlan, siblings: dict[str, Manifest]) -> dict[str, 
 
 
 def _description(item: _Prepared) -> str:
+    """The deck's description in Anki: what it is for, what the plan holds, how to study it.
+    Only what the plan decides goes in (no build date), so a rebuild stays byte-identical."""
     plan = item.plan
+    topics = [selection.topic.name for selection in plan.selections()]
+    named = ", ".join(html.escape(name) for name in topics[:4]) + (", …" if len(topics) > 4 else "")
+    sources = " + ".join(html.escape(_source_name(source)) for source in item.report.posting.source.split(" + "))
     return (
-        f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep: {plan.cards} cards over "
-        f"{plan.days} days at {plan.per_day} new cards a day, the posting's strongest topics first.</p>"
-        "<p>Keep Anki's default new-card order and study every day: the order the cards come in is the plan. "
-        "The study guide next to the deck file has the same plan with folded answers.</p>"
+        f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep from {sources}: "
+        f"{_plural(plan.cards, 'card')} over {_plural(plan.days, 'day')} at {plan.per_day} new cards a day, "
+        f"{_plural(len(topics), 'topic')}, strongest first ({named}).</p>"
+        "<p><b>How to study</b>: keep Anki's default options for this deck and study every day; the order "
+        "the new cards come in is the plan. Each card says where the posting asks for it. At the end of "
+        "day N, test yourself with <code>prep quiz FOLDER --day N</code>, FOLDER being the one the deck file "
+        f"came in; the study guide there, <code>{html.escape(item.slug)}-guide.md</code>, has the same plan "
+        "with the answers.</p>"
     )
 
 
-def _quote(line: str) -> str:
-    """A posting line cut to a card-sized quote, at a word."""
+def _source_name(source: str) -> str:
+    """A posting's source as the description names it: a URL whole, a file by its name."""
+    return source if "://" in source else ("standard input" if source == "-" else Path(source).name)
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def _quote(line: str, limit: int = MAX_QUOTE) -> str:
+    """A posting line cut to `limit` characters, at a word."""
     line = " ".join(line.split())
-    if len(line) <= MAX_QUOTE:
+    if len(line) <= limit:
         return line
-    return line[: MAX_QUOTE + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return line[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def context_quote(question: Question, evidence: tuple[str, ...] | list[str]) -> str:
+    """The posting line that best fits this question (most words in common with the
+    question and its answer; the topic's strongest line on a tie), as one short line."""
+    if not evidence:
+        return ""
+    wanted = _content_words(f"{question.question} {question.answer}")
+    best = max(enumerate(evidence), key=lambda pair: (len(_content_words(pair[1]) & wanted), -pair[0]))[1]
+    return _quote(best, MAX_CONTEXT)
+
+
+_WORD = re.compile(r"[a-z][a-z0-9+#]*(?:[.-][a-z0-9+#]+)*")
+_COMMON_WORDS = frozenset(
+    "about after also and any are build but can does each experience for from has have how into its "
+    "knowledge more most not one our such than that the their them then there these they this those "
+    "through two use used using was what when which who why will with work working you your".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {word.rstrip("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _COMMON_WORDS}
 
 
 def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:
