@@ -13,6 +13,7 @@ from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
 from .topics import clip, find_topics
+from .words import plural
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.
@@ -143,6 +144,7 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
 )
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
 @click.option("--merge", is_flag=True, help="Build one combined deck from all the postings.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was built as the documented JSON shape.")
 @_plan_options
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
 @_level_option
@@ -153,6 +155,7 @@ def build_command(
     out_root: Path,
     name: str | None,
     merge: bool,
+    as_json: bool,
     days: int | None,
     interview,
     cards: int | None,
@@ -194,6 +197,10 @@ def build_command(
         raise click.BadParameter(str(err)) from None
     except PrepError as err:
         raise click.ClickException(str(err)) from None
+    if as_json:
+        shapes = [result.to_json() for result in results]
+        click.echo(json.dumps(shapes[0] if len(shapes) == 1 else shapes, indent=2, ensure_ascii=False))
+        return
     for result in results:
         _print_summary(result)
 
@@ -201,8 +208,12 @@ def build_command(
 build_command.name = "build"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _wrapped(line: str, width: int = 100) -> str:
+    """A long summary line wrapped at words, continued under its text."""
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _print_summary(result) -> None:
@@ -213,38 +224,39 @@ def _print_summary(result) -> None:
     click.echo(f"{result.display_name}")
     click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
     click.echo(
-        f"  plan: {_plural(plan.cards, 'card')} over {_plural(plan.days, 'day')}, about {plan.per_day} new cards a day "
-        f"({_plural(len(plan.items), 'question')}; a cloze with two blanks is two cards)"
+        f"  plan: {plural(plan.cards, 'card')} over {plural(plan.days, 'day')}, "
+        f"about {plural(plan.per_day, 'new card')} a day "
+        f"({plural(len(plan.items), 'question')}; a cloze with two blanks is two cards)"
     )
     planned = {selection.topic.id: selection for selection in plan.selections()}
     click.echo("  weight  topic (cards in the plan)")
     for topic in plan.topics:
         selection = planned.get(topic.id)
         cards = sum(card_count(q) for q in selection.questions) if selection else 0
-        planned_cards = _plural(cards, "card") if cards else "no cards: no time left for it"
+        planned_cards = plural(cards, "card") if cards else "no cards: no time left for it"
         click.echo(f"  {topic.score:>6g}  {topic.name} ({planned_cards})")
     for day, groups in plan.day_groups()[:1]:
-        click.echo(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups))
+        click.echo(_wrapped(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups)))
     if result.report.added or result.report.skipped:
         click.echo(
             f"  added: {', '.join(result.report.added) or '-'}   skipped: {', '.join(result.report.skipped) or '-'}"
         )
     if result.report.uncovered:
-        click.echo(f"  {_plural(len(result.report.uncovered), 'term')} no bank covers:")
+        click.echo(f"  {plural(len(result.report.uncovered), 'term')} no bank covers:")
         for item in result.report.uncovered:
-            click.echo(f"    - {item.term}: {clip(item.line, 110)}")
+            click.echo(f"    - {item.term}: {clip(item.line, 100)}")
     for name, count in result.shared.items():
-        click.echo(f"  shares {_plural(count, 'question')} with {name} (one note each, tagged with both postings)")
-    click.echo(f"  Anki: {_plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
+        click.echo(f"  shares {plural(count, 'question')} with {name} (one note each, tagged with both postings)")
+    click.echo(f"  Anki: {plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
     if result.retired_count:
         click.echo(
-            f"  {_plural(result.retired_count, 'note')} of questions removed from the banks kept and tagged "
+            f"  {plural(result.retired_count, 'note')} of questions removed from the banks kept and tagged "
             f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them"
         )
     if result.dropped_count:
         tag = f"prep::dropped::{result.out_dir.name}"
         click.echo(
-            f"  {_plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
+            f"  {plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
             f"in Anki, search tag:{tag} to suspend or delete them"
         )
     for path in (result.deck_path, result.guide_path, result.quiz_path):
@@ -357,8 +369,8 @@ def banks_lint(paths: tuple[Path, ...]) -> None:
     for problem in problems:
         click.echo(problem)
     if problems:
-        raise click.ClickException(f"{len(problems)} problems in {checked} banks")
-    click.echo(f"{checked} banks OK")
+        raise click.ClickException(f"{plural(len(problems), 'problem')} in {plural(checked, 'bank')}")
+    click.echo(f"{plural(checked, 'bank')} OK")
 
 
 @banks.command("list")
@@ -395,7 +407,7 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
         return
     for bank in loaded:
         click.echo(f"{bank.id:<24} {len(bank.questions):>4}  checked {bank.checked}  {bank.name}")
-    click.echo(f"{len(loaded)} banks, {sum(len(bank.questions) for bank in loaded)} questions")
+    click.echo(f"{plural(len(loaded), 'bank')}, {plural(sum(len(bank.questions) for bank in loaded), 'question')}")
 
 
 @main.command()
@@ -474,7 +486,7 @@ def quiz(
             plan = make_plan(find_topics(posting, banks), DEFAULT_DAYS * DEFAULT_PER_DAY)
             name, guide_path = posting.display_name, None
         if day is not None and day > plan.days:
-            raise click.BadParameter(f"the plan has {_plural(plan.days, 'day')}", param_hint="--day")
+            raise click.BadParameter(f"the plan has {plural(plan.days, 'day')}", param_hint="--day")
         selections = plan.up_to(day).selections()
         topics = tuple(topic.lower() for topic in topics)
         unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
@@ -490,7 +502,7 @@ def quiz(
         if print_path is not None:
             text = render_printable_quiz(items, name)
             write_file_atomically(print_path, text.encode("utf-8"))
-            click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
+            click.echo(f"wrote {print_path} ({plural(len(items), 'question')} and an answer key)")
             return
         from .terminal import QuizTerminal
 

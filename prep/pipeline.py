@@ -26,11 +26,12 @@ from .deckdir import (
 )
 from .errors import PostingError, PrepError
 from .guide import render_guide
-from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, make_plan
+from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, card_count, make_plan
 from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
 from .topics import TopicMatch, TopicReport, find_topics
+from .words import plural
 
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
@@ -62,6 +63,55 @@ class BuildResult:
     retired_count: int
     dropped_count: int
     shared: dict[str, int]  # other deck folders' names → questions this deck shares with them
+
+    def to_json(self) -> dict:
+        """The documented `prep build --json` shape (README): what was built, for scripts."""
+        planned = {selection.topic.id: selection for selection in self.plan.selections()}
+        report = self.report
+        return {
+            "name": self.display_name,
+            "source": report.posting.source,
+            "title": report.posting.title,
+            "company": report.posting.company,
+            "paths": {
+                "folder": str(self.out_dir),
+                "deck": str(self.deck_path),
+                "guide": str(self.guide_path),
+                "quiz": str(self.quiz_path),
+            },
+            "topics": [
+                {
+                    "id": topic.id,
+                    "name": topic.name,
+                    "score": topic.score,
+                    "questions": len(planned[topic.id].questions) if topic.id in planned else 0,
+                    "cards": sum(card_count(q) for q in planned[topic.id].questions) if topic.id in planned else 0,
+                }
+                for topic in self.plan.topics
+            ],
+            "plan": {
+                "cards": self.plan.cards,
+                "questions": len(self.plan.items),
+                "days": self.plan.days,
+                "per_day": self.plan.per_day,
+                "by_day": [
+                    {
+                        "day": day,
+                        "cards": sum(item.cards for _, items in groups for item in items),
+                        "groups": [
+                            {"topic": topic.id, "questions": [item.question.id for item in items]}
+                            for topic, items in groups
+                        ],
+                    }
+                    for day, groups in self.plan.day_groups()
+                ],
+            },
+            "uncovered": [{"term": item.term, "line": item.line} for item in report.uncovered],
+            "added": list(report.added),
+            "skipped": list(report.skipped),
+            "shared": [{"deck": name, "questions": count} for name, count in self.shared.items()],
+            "notes": {"changed": self.changed_notes, "retired": self.retired_count, "dropped": self.dropped_count},
+        }
 
 
 @dataclass(frozen=True)
@@ -298,8 +348,8 @@ def _description(item: _Prepared) -> str:
     sources = " + ".join(html.escape(_source_name(source)) for source in item.report.posting.source.split(" + "))
     return (
         f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep from {sources}: "
-        f"{_plural(plan.cards, 'card')} over {_plural(plan.days, 'day')} at {plan.per_day} new cards a day, "
-        f"{_plural(len(topics), 'topic')}, strongest first ({named}).</p>"
+        f"{plural(plan.cards, 'card')} over {plural(plan.days, 'day')} at {plan.per_day} new cards a day, "
+        f"{plural(len(topics), 'topic')}, strongest first ({named}).</p>"
         "<p><b>How to study</b>: keep Anki's default options for this deck and study every day; the order "
         "the new cards come in is the plan. Each card says where the posting asks for it. At the end of "
         "day N, test yourself with <code>prep quiz FOLDER --day N</code>, FOLDER being the one the deck file "
@@ -311,10 +361,6 @@ def _description(item: _Prepared) -> str:
 def _source_name(source: str) -> str:
     """A posting's source as the description names it: a URL whole, a file by its name."""
     return source if "://" in source else ("standard input" if source == "-" else Path(source).name)
-
-
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
 
 def _quote(line: str, limit: int = MAX_QUOTE) -> str:
