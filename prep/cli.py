@@ -15,6 +15,7 @@ from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
 from .topics import clip, find_topics
 from .untrusted import for_terminal, printable
+from .words import plural
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.
@@ -166,6 +167,7 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
 )
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
 @click.option("--merge", is_flag=True, help="Build one combined deck from all the postings.")
+@click.option("--json", "as_json", is_flag=True, help="Print what was built as the documented JSON shape.")
 @_plan_options
 @click.option("--max-per-topic", type=click.IntRange(min=1), help="At most this many questions per topic.")
 @_level_option
@@ -176,6 +178,7 @@ def build_command(
     out_root: Path,
     name: str | None,
     merge: bool,
+    as_json: bool,
     days: int | None,
     interview,
     cards: int | None,
@@ -217,6 +220,10 @@ def build_command(
         raise click.BadParameter(str(err)) from None
     except PrepError as err:
         raise click.ClickException(str(err)) from None
+    if as_json:
+        shapes = [result.to_json() for result in results]
+        click.echo(json.dumps(shapes[0] if len(shapes) == 1 else shapes, indent=2, ensure_ascii=False))
+        return
     for result in results:
         _print_summary(result)
 
@@ -224,8 +231,12 @@ def build_command(
 build_command.name = "build"
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def _wrapped(line: str, width: int = 100) -> str:
+    """A long summary line wrapped at words, continued under its text."""
+    import textwrap
+
+    indent = " " * (len(line) - len(line.lstrip()) + 2)
+    return textwrap.fill(line, width, subsequent_indent=indent, break_long_words=False, break_on_hyphens=False)
 
 
 def _print_summary(result) -> None:
@@ -236,38 +247,39 @@ def _print_summary(result) -> None:
     click.echo(f"{result.display_name}")
     click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
     click.echo(
-        f"  plan: {_plural(plan.cards, 'card')} over {_plural(plan.days, 'day')}, about {plan.per_day} new cards a day "
-        f"({_plural(len(plan.items), 'question')}; a cloze with two blanks is two cards)"
+        f"  plan: {plural(plan.cards, 'card')} over {plural(plan.days, 'day')}, "
+        f"about {plural(plan.per_day, 'new card')} a day "
+        f"({plural(len(plan.items), 'question')}; a cloze with two blanks is two cards)"
     )
     planned = {selection.topic.id: selection for selection in plan.selections()}
     click.echo("  weight  topic (cards in the plan)")
     for topic in plan.topics:
         selection = planned.get(topic.id)
         cards = sum(card_count(q) for q in selection.questions) if selection else 0
-        planned_cards = _plural(cards, "card") if cards else "no cards: no time left for it"
+        planned_cards = plural(cards, "card") if cards else "no cards: no time left for it"
         click.echo(f"  {topic.score:>6g}  {topic.name} ({planned_cards})")
     for day, groups in plan.day_groups()[:1]:
-        click.echo(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups))
+        click.echo(_wrapped(f"  day {day}: " + ", ".join(topic.name for topic, _ in groups)))
     if result.report.added or result.report.skipped:
         click.echo(
             f"  added: {', '.join(result.report.added) or '-'}   skipped: {', '.join(result.report.skipped) or '-'}"
         )
     if result.report.uncovered:
-        click.echo(f"  {_plural(len(result.report.uncovered), 'term')} no bank covers:")
+        click.echo(f"  {plural(len(result.report.uncovered), 'term')} no bank covers:")
         for item in result.report.uncovered:
-            click.echo(f"    - {item.term}: {clip(item.line, 110)}")
+            click.echo(f"    - {item.term}: {clip(item.line, 100)}")
     for name, count in result.shared.items():
-        click.echo(f"  shares {_plural(count, 'question')} with {name} (one note each, tagged with both postings)")
-    click.echo(f"  Anki: {_plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
+        click.echo(f"  shares {plural(count, 'question')} with {name} (one note each, tagged with both postings)")
+    click.echo(f"  Anki: {plural(result.changed_notes, 'note')} to add or update on import, the rest unchanged")
     if result.retired_count:
         click.echo(
-            f"  {_plural(result.retired_count, 'note')} of questions removed from the banks kept and tagged "
+            f"  {plural(result.retired_count, 'note')} of questions removed from the banks kept and tagged "
             f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them"
         )
     if result.dropped_count:
         tag = f"prep::dropped::{result.out_dir.name}"
         click.echo(
-            f"  {_plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
+            f"  {plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
             f"in Anki, search tag:{tag} to suspend or delete them"
         )
     for path in (result.deck_path, result.guide_path, result.quiz_path):
@@ -387,8 +399,8 @@ def banks_lint(paths: tuple[Path, ...]) -> None:
     for problem in problems:
         click.echo(for_terminal(problem))
     if problems:
-        raise click.ClickException(f"{len(problems)} problems in {checked} banks")
-    click.echo(f"{checked} banks OK")
+        raise click.ClickException(f"{plural(len(problems), 'problem')} in {plural(checked, 'bank')}")
+    click.echo(f"{plural(checked, 'bank')} OK")
 
 
 @banks.command("list")
@@ -425,13 +437,15 @@ def banks_list(as_json: bool, bank_folders: tuple[Path, ...]) -> None:
         return
     for bank in loaded:
         click.echo(f"{bank.id:<24} {len(bank.questions):>4}  checked {bank.checked}  {for_terminal(bank.name)}")
-    click.echo(f"{len(loaded)} banks, {sum(len(bank.questions) for bank in loaded)} questions")
+    click.echo(f"{plural(len(loaded), 'bank')}, {plural(sum(len(bank.questions) for bank in loaded), 'question')}")
 
 
 @main.command()
 @click.argument("source", required=False)
 @click.option("--count", default=10, show_default=True, type=click.IntRange(min=1), help="How many questions.")
-@click.option("--topic", "topics", multiple=True, help="Only this topic id. Repeatable.")
+@click.option(
+    "--topic", "topics", multiple=True, metavar="ID", help="Only this topic id (case-insensitive). Repeatable."
+)
 @_level_option
 @click.option("--seed", type=int, help="Same seed, same questions in the same order.")
 @click.option(
@@ -490,10 +504,11 @@ def quiz(
     try:
         history_file = history_path()
         if show_history:
+            names = {bank.id: bank.name for bank in _load_banks(bank_folders)}
             history = load_history(history_file)
             if history.warning():
                 _warn(history.warning())
-            for line in history_report(history.sessions):
+            for line in history_report(history.sessions, names):
                 click.echo(line)
             return
         if source is None:
@@ -516,8 +531,9 @@ def quiz(
             plan = make_plan(find_topics(posting, banks), DEFAULT_DAYS * DEFAULT_PER_DAY)
             name, guide_path = posting.display_name, None
         if day is not None and day > plan.days:
-            raise click.BadParameter(f"the plan has {_plural(plan.days, 'day')}", param_hint="--day")
+            raise click.BadParameter(f"the plan has {plural(plan.days, 'day')}", param_hint="--day")
         selections = plan.up_to(day).selections()
+        topics = tuple(topic.lower() for topic in topics)
         unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
         if unknown:
             available = ", ".join(selection.topic.id for selection in selections) or "none"
@@ -541,10 +557,13 @@ def quiz(
             raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")
         if print_path is not None:
             write_printable_quiz(print_path, render_printable_quiz(items, name))
-            click.echo(f"wrote {print_path} ({len(items)} questions and an answer key)")
+            click.echo(f"wrote {print_path} ({plural(len(items), 'question')} and an answer key)")
             return
-        result = run_quiz(items, _ask, click.echo)
-        _print_quiz_summary(result, guide_path)
+        from .terminal import QuizTerminal
+
+        terminal = QuizTerminal()
+        result = run_quiz(items, terminal.ask, terminal.say)
+        _print_quiz_summary(result, guide_path, terminal.say)
         try:
             if history is not None:
                 save_result(history_file, name, result)
@@ -554,32 +573,22 @@ def quiz(
         raise click.ClickException(for_terminal(str(err))) from None
 
 
-def _ask(prompt: str) -> str | None:
-    click.echo(prompt, nl=False)
-    line = sys.stdin.readline()
-    if not sys.stdin.isatty():
-        click.echo()  # piped answers are not echoed; keep the transcript readable
-    return line if line else None
-
-
-def _print_quiz_summary(result, guide_path: Path | None) -> None:
+def _print_quiz_summary(result, guide_path: Path | None, say) -> None:
+    """Score, a line per topic and the weakest topics, through the quiz's `say` (wrapped
+    to the terminal, coloured where it takes colour)."""
     answered = len(result.answers)
-    click.echo()
+    say("", "plain")
     if result.stopped_early:
-        click.echo(f"Stopped after {answered} of {result.total} questions.")
-    click.echo(f"Score: {result.score}/{answered}")
+        say(f"Stopped after {answered} of {result.total} questions.", "plain")
+    say(f"Score: {result.score}/{answered}", "score")
     if not answered:
         return
-    click.echo("By topic:")
+    say("By topic:", "plain")
     for topic_name, _, correct, asked in result.per_topic():
-        click.echo(f"  {correct}/{asked}  {topic_name}")
+        say(f"  {correct}/{asked}  {topic_name}", "right" if correct == asked else "wrong")
     weakest = result.weakest()
     if weakest:
-        where = f" in {guide_path}" if guide_path else " of the study guide"
-        click.echo(
-            "Weakest: "
-            + "; ".join(
-                f'{name} ({correct}/{asked}), reread section "{section}"{where}'
-                for name, section, correct, asked in weakest[:3]
-            )
-        )
+        where = f"in {guide_path}" if guide_path else "in the study guide"
+        say(f"Weakest topics: reread these sections {where}", "plain")
+        for name, section, correct, asked in weakest[:3]:
+            say(f'  {name} ({correct}/{asked}): "{section}"', "plain")

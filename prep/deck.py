@@ -2,8 +2,9 @@
 
 Note types are a compatibility surface: Anki only updates notes in place when the
 note type id and its fields are unchanged, so the ids and field lists below are
-frozen (tests/test_deck.py fails if they change). A changed note type must get a
-new id on purpose.
+frozen (tests/test_deck.py fails if they change), and so are the field and template
+ids (Anki 2.1.67+ merges a changed note type by them when the user asks it to). A
+changed note type must get a new id on purpose.
 """
 
 from __future__ import annotations
@@ -35,6 +36,53 @@ NOTE_TYPE_FIELDS = {
     "behavioural": ["Prompt", "StrongAnswer", "Star", "FollowUps", *COMMON_FIELDS],
 }
 NOTE_TYPE_IDS = {"qa": 1842016501, "cloze": 1842016502, "choice": 1842016503, "behavioural": 1842016504}
+# Field and template ids (Anki 2.1.67+ matches fields and templates by them, so a future
+# change to a note type can be merged on import instead of arriving as a conflicting copy).
+# Frozen like the fields: a renamed field keeps its id, a new field gets a new random one.
+FIELD_IDS = {
+    "qa": {
+        "Question": 1431521476,
+        "Answer": 10121066,
+        "FollowUps": 1784185506,
+        "References": 966189536,
+        "Topic": 1399527784,
+        "Level": 395960993,
+        "Context": 1041489088,
+        "QuestionId": 1018336153,
+    },
+    "cloze": {
+        "Text": 54012658,
+        "Extra": 1317305719,
+        "References": 1835092020,
+        "Topic": 283311048,
+        "Level": 1467263443,
+        "Context": 855002368,
+        "QuestionId": 48186374,
+    },
+    "choice": {
+        "Question": 1305237195,
+        "Choices": 368357490,
+        "Answer": 710681505,
+        "Explanation": 314049156,
+        "References": 1744950343,
+        "Topic": 1240597201,
+        "Level": 1515713078,
+        "Context": 1598110048,
+        "QuestionId": 1624707673,
+    },
+    "behavioural": {
+        "Prompt": 224738262,
+        "StrongAnswer": 353627612,
+        "Star": 1057394697,
+        "FollowUps": 1822420308,
+        "References": 737799778,
+        "Topic": 216999453,
+        "Level": 83354089,
+        "Context": 812311779,
+        "QuestionId": 387947899,
+    },
+}
+TEMPLATE_IDS = {"qa": 1866256859, "cloze": 746172938, "choice": 2017955586, "behavioural": 1750457437}
 NOTE_TYPE_NAMES = {
     "qa": "prep: Question & answer",
     "cloze": "prep: Cloze",
@@ -66,7 +114,8 @@ _TEMPLATES = {
     "behavioural": (
         f'{_HEADER}<div class="question">{{{{Prompt}}}}</div>{_CONTEXT}',
         f'{{{{FrontSide}}}}<hr id="answer"><div class="label">What a strong answer shows</div>'
-        f'<div class="answer">{{{{StrongAnswer}}}}</div><div class="star">{{{{Star}}}}</div>{_FOLLOW_UPS}{_REFERENCES}',
+        f'<div class="answer">{{{{StrongAnswer}}}}</div>'
+        f'<div class="label">STAR</div><div class="star">{{{{Star}}}}</div>{_FOLLOW_UPS}{_REFERENCES}',
     ),
 }
 
@@ -87,12 +136,15 @@ _CARD_CSS = """
 .refs { margin-top: 14px; font-size: 13px; color: #57606a; }
 .refs a { color: #0969da; }
 code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .88em;
-  background: #eff1f3; padding: .1em .3em; border-radius: 4px; }
-pre { overflow-x: auto; padding: 10px; border-radius: 6px; font-size: 14px; line-height: 1.4; background: #f6f8fa; }
-pre code { background: none; padding: 0; }
-table { border-collapse: collapse; } td, th { border: 1px solid #d0d7de; padding: 4px 8px; }
+  background: #eff1f3; padding: .1em .3em; border-radius: 4px; overflow-wrap: anywhere; }
+pre { white-space: pre-wrap; overflow-wrap: anywhere; padding: 10px; border-radius: 6px; font-size: 14px;
+  line-height: 1.4; background: #f6f8fa; }
+pre code { background: none; padding: 0; white-space: inherit; }
+table { border-collapse: collapse; max-width: 100%; } td, th { border: 1px solid #d0d7de; padding: 4px 8px;
+  overflow-wrap: break-word; hyphens: auto; }
 .cloze { font-weight: 700; color: #0969da; }
 hr#answer { border: none; border-top: 1px solid #d0d7de; margin: 14px 0; }
+.star { border-left: 3px solid #d0d7de; padding-left: 10px; }
 .nightMode.card, .night_mode .card, .nightMode .card { color: #e6edf3; background: #0d1117; }
 .nightMode .meta, .nightMode .context, .nightMode .label, .nightMode .refs,
 .night_mode .meta, .night_mode .context, .night_mode .label, .night_mode .refs { color: #9198a1; }
@@ -101,8 +153,12 @@ hr#answer { border: none; border-top: 1px solid #d0d7de; margin: 14px 0; }
 .nightMode .cloze, .night_mode .cloze, .nightMode .refs a, .night_mode .refs a { color: #4493f8; }
 .nightMode code, .night_mode code { background: #262c36; }
 .nightMode pre, .night_mode pre { background: #161b22; }
+.nightMode hr#answer, .night_mode hr#answer { border-top-color: #3d444d; }
+.nightMode td, .nightMode th, .night_mode td, .night_mode th, .nightMode .star, .night_mode .star {
+  border-color: #3d444d; }
 @media (max-width: 480px) {
-  .card { font-size: 16px; padding: 8px; } .question { font-size: 18px; } pre { font-size: 12px; }
+  .card { font-size: 16px; padding: 8px; } .question { font-size: 18px; } pre { font-size: 12px; padding: 8px; }
+  table { font-size: 14px; } td, th { padding: 3px 5px; }
 }
 """
 
@@ -110,11 +166,12 @@ hr#answer { border: none; border-top: 1px solid #d0d7de; margin: 14px 0; }
 @lru_cache(maxsize=None)
 def note_type(kind: str) -> genanki.Model:
     front, back = _TEMPLATES[kind]
+    # genanki copies these dicts into the note type's JSON as they are, "id" included.
     return genanki.Model(
         NOTE_TYPE_IDS[kind],
         NOTE_TYPE_NAMES[kind],
-        fields=[{"name": name} for name in NOTE_TYPE_FIELDS[kind]],
-        templates=[{"name": "Card", "qfmt": front, "afmt": back}],
+        fields=[{"name": name, "id": FIELD_IDS[kind][name]} for name in NOTE_TYPE_FIELDS[kind]],
+        templates=[{"name": "Card", "id": TEMPLATE_IDS[kind], "qfmt": front, "afmt": back}],
         css=_CARD_CSS + highlight_css(),
         model_type=genanki.Model.CLOZE if kind == "cloze" else genanki.Model.FRONT_BACK,
     )
@@ -189,7 +246,10 @@ def question_spec(question: Question, topic_name: str, deck: str, context: str, 
 
 
 def context_html(quotes: list[tuple[str, str]]) -> str:
-    """Where each posting asks for the topic: 'Asked for <b>Acme</b>: “…”', one per posting."""
+    """Where the posting asks for this: its line, quoted; with several postings, one
+    'Asked for <b>Acme</b>: “…”' each."""
+    if len(quotes) == 1:
+        return f"“{html.escape(quotes[0][1])}”" if quotes[0][1] else ""
     return " · ".join(
         f"Asked for <b>{html.escape(name)}</b>" + (f": “{html.escape(quote)}”" if quote else "")
         for name, quote in quotes

@@ -8,6 +8,7 @@ from .banks import CLOZE_PATTERN, Question
 from .plan import StudyPlan
 from .select import TopicSelection
 from .topics import TopicReport
+from .words import plural
 
 KIND_LABELS = {
     "qa": "question",
@@ -81,8 +82,9 @@ def render_guide(
     out = [f"# Interview prep: {_inline(display_name)}", ""]
     source = posting.source if posting.source != "-" else "standard input"
     out.append(
-        f"Tailored by prep from `{_code(source)}`: {len(plan.items)} questions ({plan.cards} Anki cards) "
-        f"from {len(selections)} topics, planned over {plan.days} days at {plan.per_day} new cards a day. "
+        f"Tailored by prep from `{_code(source)}`: {plural(len(plan.items), 'question')} "
+        f"({plural(plan.cards, 'Anki card')}) from {plural(len(selections), 'topic')}, planned over "
+        f"{plural(plan.days, 'day')} at {plural(plan.per_day, 'new card')} a day. "
         "Answers are folded: try each question before you open it."
     )
     if deck_file:
@@ -161,9 +163,9 @@ def _study_plan(
         for selection in selections
         for index, question in enumerate(selection.questions, 1)
     }
-    out = ["", f"## Study plan: {plan.days} days", ""]
+    out = ["", f"## Study plan: {plural(plan.days, 'day')}", ""]
     hint = f" End each day with `{quiz_command} --day N` to test yourself on what you covered." if quiz_command else ""
-    out += [f"About {plan.per_day} new cards a day, the posting's strongest topics first.{hint}", ""]
+    out += [f"About {plural(plan.per_day, 'new card')} a day, the posting's strongest topics first.{hint}", ""]
     for day, groups in plan.day_groups():
         cards = sum(item.cards for _, items in groups for item in items)
         parts = []
@@ -172,7 +174,7 @@ def _study_plan(
             first, last = (positions[(topic.id, items[i].question.id)] for i in (0, -1))
             span = f"{number}.{first}" if first == last else f"{number}.{first}–{number}.{last}"
             parts.append(f"[{_inline(topic.name)}](#{github_anchor(headings[number - 1])}) {span}")
-        out.append(f"- **Day {day}** ({cards} cards): " + "; ".join(parts))
+        out.append(f"- **Day {day}** ({plural(cards, 'card')}): " + "; ".join(parts))
     return out
 
 
@@ -183,7 +185,7 @@ def _why_it_matters(selection: TopicSelection) -> list[str]:
     if lines[-1].endswith("\n>"):
         lines[-1] = lines[-1][:-2]
     if len(evidence) > 3:
-        lines += ["", f"…and {len(evidence) - 3} more lines."]
+        lines += ["", f"…and {plural(len(evidence) - 3, 'more line')}."]
     return lines
 
 

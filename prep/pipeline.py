@@ -37,15 +37,17 @@ from .deckdir import (
 )
 from .errors import PostingError, PrepError
 from .guide import render_guide
-from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, make_plan
+from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, card_count, make_plan
 from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
 from .topics import TopicMatch, TopicReport, find_topics
+from .words import plural
 
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
-MAX_QUOTE = 160  # characters of a posting line quoted on a card
+MAX_QUOTE = 160  # characters of a posting line kept in the manifest
+MAX_CONTEXT = 80  # characters of the posting line a card quotes: one short line on a phone
 _KINDS_BY_NOTE_TYPE = {type_id: kind for kind, type_id in NOTE_TYPE_IDS.items()}
 
 
@@ -72,6 +74,55 @@ class BuildResult:
     retired_count: int
     dropped_count: int
     shared: dict[str, int]  # other deck folders' names → questions this deck shares with them
+
+    def to_json(self) -> dict:
+        """The documented `prep build --json` shape (README): what was built, for scripts."""
+        planned = {selection.topic.id: selection for selection in self.plan.selections()}
+        report = self.report
+        return {
+            "name": self.display_name,
+            "source": report.posting.source,
+            "title": report.posting.title,
+            "company": report.posting.company,
+            "paths": {
+                "folder": str(self.out_dir),
+                "deck": str(self.deck_path),
+                "guide": str(self.guide_path),
+                "quiz": str(self.quiz_path),
+            },
+            "topics": [
+                {
+                    "id": topic.id,
+                    "name": topic.name,
+                    "score": topic.score,
+                    "questions": len(planned[topic.id].questions) if topic.id in planned else 0,
+                    "cards": sum(card_count(q) for q in planned[topic.id].questions) if topic.id in planned else 0,
+                }
+                for topic in self.plan.topics
+            ],
+            "plan": {
+                "cards": self.plan.cards,
+                "questions": len(self.plan.items),
+                "days": self.plan.days,
+                "per_day": self.plan.per_day,
+                "by_day": [
+                    {
+                        "day": day,
+                        "cards": sum(item.cards for _, items in groups for item in items),
+                        "groups": [
+                            {"topic": topic.id, "questions": [item.question.id for item in items]}
+                            for topic, items in groups
+                        ],
+                    }
+                    for day, groups in self.plan.day_groups()
+                ],
+            },
+            "uncovered": [{"term": item.term, "line": item.line} for item in report.uncovered],
+            "added": list(report.added),
+            "skipped": list(report.skipped),
+            "shared": [{"deck": name, "questions": count} for name, count in self.shared.items()],
+            "notes": {"changed": self.changed_notes, "retired": self.retired_count, "dropped": self.dropped_count},
+        }
 
 
 @dataclass(frozen=True)
@@ -209,10 +260,9 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
 
 def _planned_specs(item: _Prepared, siblings: dict[str, Manifest]) -> list[NoteSpec]:
     deck = posting_deck(item.display_name)
-    own_quotes = {topic.id: _quote(topic.evidence[0]) if topic.evidence else "" for topic in item.plan.topics}
     specs = []
     for planned in item.plan.items:
-        postings = [(item.display_name, own_quotes[planned.topic.id], item.slug)]
+        postings = [(item.display_name, context_quote(planned.question, planned.topic.evidence), item.slug)]
         postings += _sibling_postings(planned.question, siblings)
         specs.append(_spec(planned.question, planned.topic.name, deck, postings))
     return specs
@@ -224,7 +274,7 @@ def _sibling_postings(question: Question, siblings: dict[str, Manifest]) -> list
     for slug, manifest in sorted(siblings.items()):
         if any(question_id == question.id for question_id, _ in manifest.plan):
             topic = next((t for t in manifest.topics if t.id == question.topic_id), None)
-            found.append((manifest.name, _quote(topic.evidence[0]) if topic and topic.evidence else "", slug))
+            found.append((manifest.name, context_quote(question, topic.evidence if topic else ()), slug))
     return found
 
 
@@ -314,21 +364,57 @@ def _shared_counts(plan: StudyPlan, siblings: dict[str, Manifest]) -> dict[str, 
 
 
 def _description(item: _Prepared) -> str:
+    """The deck's description in Anki: what it is for, what the plan holds, how to study it.
+    Only what the plan decides goes in (no build date), so a rebuild stays byte-identical."""
     plan = item.plan
+    topics = [selection.topic.name for selection in plan.selections()]
+    named = ", ".join(html.escape(name) for name in topics[:4]) + (", …" if len(topics) > 4 else "")
+    sources = " + ".join(html.escape(_source_name(source)) for source in item.report.posting.source.split(" + "))
     return (
-        f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep: {plan.cards} cards over "
-        f"{plan.days} days at {plan.per_day} new cards a day, the posting's strongest topics first.</p>"
-        "<p>Keep Anki's default new-card order and study every day: the order the cards come in is the plan. "
-        "The study guide next to the deck file has the same plan with folded answers.</p>"
+        f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep from {sources}: "
+        f"{plural(plan.cards, 'card')} over {plural(plan.days, 'day')} at {plan.per_day} new cards a day, "
+        f"{plural(len(topics), 'topic')}, strongest first ({named}).</p>"
+        "<p><b>How to study</b>: keep Anki's default options for this deck and study every day; the order "
+        "the new cards come in is the plan. Each card says where the posting asks for it. At the end of "
+        "day N, test yourself with <code>prep quiz FOLDER --day N</code>, FOLDER being the one the deck file "
+        f"came in; the study guide there, <code>{html.escape(item.slug)}-guide.md</code>, has the same plan "
+        "with the answers.</p>"
     )
 
 
-def _quote(line: str) -> str:
-    """A posting line cut to a card-sized quote, at a word."""
+def _source_name(source: str) -> str:
+    """A posting's source as the description names it: a URL whole, a file by its name."""
+    return source if "://" in source else ("standard input" if source == "-" else Path(source).name)
+
+
+def _quote(line: str, limit: int = MAX_QUOTE) -> str:
+    """A posting line cut to `limit` characters, at a word."""
     line = " ".join(line.split())
-    if len(line) <= MAX_QUOTE:
+    if len(line) <= limit:
         return line
-    return line[: MAX_QUOTE + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return line[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+
+
+def context_quote(question: Question, evidence: tuple[str, ...] | list[str]) -> str:
+    """The posting line that best fits this question (most words in common with the
+    question and its answer; the topic's strongest line on a tie), as one short line."""
+    if not evidence:
+        return ""
+    wanted = _content_words(f"{question.question} {question.answer}")
+    best = max(enumerate(evidence), key=lambda pair: (len(_content_words(pair[1]) & wanted), -pair[0]))[1]
+    return _quote(best, MAX_CONTEXT)
+
+
+_WORD = re.compile(r"[a-z][a-z0-9+#]*(?:[.-][a-z0-9+#]+)*")
+_COMMON_WORDS = frozenset(
+    "about after also and any are build but can does each experience for from has have how into its "
+    "knowledge more most not one our such than that the their them then there these they this those "
+    "through two use used using was what when which who why will with work working you your".split()
+)
+
+
+def _content_words(text: str) -> set[str]:
+    return {word.rstrip("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _COMMON_WORDS}
 
 
 def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:

@@ -23,10 +23,11 @@ from .errors import PrepError
 from .guide import escape_html, section_heading
 from .select import TopicSelection
 from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail
+from .words import plural
 
 LETTERS = "ABCDE"
 HISTORY_ENV = "PREP_HISTORY"
-GRADES_CORRECT = {"y", "yes", "good", "easy", "g", "e"}
+GRADES = {"y": True, "yes": True, "n": False, "no": False}
 # The history only grows; what is read of it is bounded (the newest part), so a huge
 # file, or a device such as /dev/zero, can never make a quiz slow or hang.
 MAX_HISTORY_BYTES = 4 * 1024 * 1024
@@ -38,6 +39,7 @@ class QuizItem:
     question: Question
     topic_name: str
     guide_section: str  # the study-guide heading to reread, e.g. "3. PostgreSQL"
+    guide_number: str = ""  # the question's number in the study guide, e.g. "3.2"
 
 
 @dataclass
@@ -68,9 +70,12 @@ class QuizResult:
 def quiz_items(selections: list[TopicSelection]) -> list[tuple[QuizItem, float]]:
     """Every selected question with its topic's weight."""
     return [
-        (QuizItem(question, selection.topic.name, section_heading(number, selection)), selection.topic.score)
+        (
+            QuizItem(question, selection.topic.name, section_heading(number, selection), f"{number}.{index}"),
+            selection.topic.score,
+        )
         for number, selection in enumerate(selections, 1)
-        for question in selection.questions
+        for index, question in enumerate(selection.questions, 1)
     ]
 
 
@@ -102,13 +107,14 @@ def draw_quiz(
     return [item for _, item in keyed[:count]]
 
 
-def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Callable[[str], None]) -> QuizResult:
+def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Callable[..., None]) -> QuizResult:
     """Ask each question; input ending (`ask` returns None) or Ctrl-C stops the quiz
-    with the answers so far."""
+    with the answers so far. `say(text)` shows bank Markdown; `say(text, tone)` a plain
+    line in a tone: "progress", "right", "wrong", "hint", "label" ("plain" and "score" for summaries)."""
     result = QuizResult(total=len(items))
     for number, item in enumerate(items, 1):
         question = item.question
-        say(f"\n[{number}/{len(items)}] {item.topic_name} · {question.difficulty}")
+        say(f"{number}/{len(items)} · {item.topic_name} · {question.difficulty}", "progress")
         try:
             correct = _ask_choice(question, ask, say) if question.kind == "choice" else _ask_open(question, ask, say)
         except KeyboardInterrupt:
@@ -122,19 +128,22 @@ def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Calla
 
 def _ask_choice(question: Question, ask, say) -> bool | None:
     say(question.question)
-    for letter, choice in zip(LETTERS, question.choices, strict=False):
-        say(f"  {letter}. {choice.text}")
+    say("  \n".join(f"**{letter}.** {choice.text}" for letter, choice in zip(LETTERS, question.choices, strict=False)))
     right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-    while True:
-        reply = ask(f"Your answer (A-{LETTERS[len(question.choices) - 1]}): ")
+    last = LETTERS[len(question.choices) - 1]
+    while True:  # an empty or unreadable reply asks again: it is never graded
+        reply = ask(f"Your answer (A-{last}): ")
         if reply is None:
             return None
         picked = _choice_index(reply.strip(), len(question.choices))
-        if picked is not None or not reply.strip():
+        if picked is not None:
             break
-        say(f"Type a letter A-{LETTERS[len(question.choices) - 1]} or a number 1-{len(question.choices)}.")
-    verdict = "Correct." if picked == right else f"Not quite: the answer is {LETTERS[right]}."
-    say(f"{verdict} {question.answer}")
+        say(f"Type a letter A-{last} or a number 1-{len(question.choices)}.", "hint")
+    if picked == right:
+        say("Correct.", "right")
+    else:
+        say(f"Not quite: the answer is {LETTERS[right]}.", "wrong")
+    say(question.answer)
     return picked == right
 
 
@@ -154,42 +163,58 @@ def _ask_open(question: Question, ask, say) -> bool | None:
     if ask("Think of your answer, then press Enter to see it. ") is None:
         return None
     if question.kind == "cloze":
-        say(CLOZE_PATTERN.sub(lambda match: match.group(2), question.question))
+        say(CLOZE_PATTERN.sub(lambda match: f"**{match.group(2)}**", question.question))
     if question.kind == "behavioural":
-        say("What a strong answer shows:")
+        say("What a strong answer shows:", "label")
     if question.answer:
         say(question.answer)
-    reply = ask("Did you get it? [y/n] ")
-    if reply is None:
-        return None
-    return reply.strip().lower() in GRADES_CORRECT
+    while True:  # only y/yes/n/no grade: anything else, Enter included, asks again
+        reply = ask("Did you get it? [y/n] ")
+        if reply is None:
+            return None
+        grade = reply.strip().lower()
+        if grade in GRADES:
+            return GRADES[grade]
+        say("Type y (yes) or n (no).", "hint")
+
+
+BLANK = "\\_" * 6  # escaped: a line of bare underscores would be a thematic break
+PAGE_BREAK = '<div style="page-break-before: always"></div>'
+# Room to write under an open question when printed; an empty block GitHub shows as nothing.
+WRITING_ROOM = '<div style="height: 3.5em"></div>'
 
 
 def render_printable_quiz(items: list[QuizItem], name: str) -> str:
-    """A Markdown quiz: questions first (choices lettered), the answer key at the end."""
-    out = [f"# Quiz: {markdown_text(name)}", "", f"{len(items)} questions. The answer key is at the end.", ""]
+    """A Markdown quiz to print: numbered questions (choices lettered, room to write under
+    open ones), then the answer key on a new page. Valid CommonMark at any count: each
+    item's continuation lines are indented to the width of its number."""
+    open_count = sum(item.question.kind != "choice" for item in items)
+    out = [
+        f"# Quiz: {markdown_text(name)}",
+        "",
+        f"{plural(len(items), 'question')}: {len(items) - open_count} multiple choice, "
+        f"{open_count} to answer in your own words. The answer key, on its own page at the end, gives the start "
+        "of each answer; the study guide (its number is in each question's label) has the whole answer.",
+        "",
+    ]
     for number, item in enumerate(items, 1):
         question = item.question
-        text = CLOZE_PATTERN.sub("_____", question.question) if question.kind == "cloze" else question.question
-        out += [f"## {number}. {markdown_text(item.topic_name)} · {question.difficulty}", "", escape_html(text), ""]
+        text = CLOZE_PATTERN.sub(lambda _: BLANK, question.question) if question.kind == "cloze" else question.question
+        where = f" · guide {item.guide_number}" if item.guide_number else ""
+        label = markdown_text(f"{item.topic_name} · {question.difficulty}{where}")
+        block = _labelled(escape_html(text).strip(), f"*({label})*")
         if question.kind == "choice":
-            out += [
-                f"{letter}. {escape_html(choice.text)}  "
+            choices = [
+                f"{letter}. {escape_html(choice.text)}"
                 for letter, choice in zip(LETTERS, question.choices, strict=False)
             ]
-            out.append("")
-    out += ["## Answer key", ""]
-    for number, item in enumerate(items, 1):
-        question = item.question
-        if question.kind == "choice":
-            right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-            key = f"**{LETTERS[right]}.** {escape_html(question.answer)}"
-        elif question.kind == "cloze":
-            hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
-            key = f"**{escape_html(hidden)}**" + (f". {escape_html(question.answer)}" if question.answer else "")
+            block += "  \n" + "  \n".join(choices)
         else:
-            key = escape_html(question.answer)
-        out += [f"{number}. {_indent(key)}", ""]
+            block += "\n" + WRITING_ROOM  # an HTML block may interrupt a paragraph: the item stays tight
+        out += [_list_item(number, block)]
+    out += ["", PAGE_BREAK, "", "## Answer key", ""]
+    for number, item in enumerate(items, 1):
+        out.append(_list_item(number, _answer_key(item)))  # one paragraph each: a tight list
     return "\n".join(out).rstrip() + "\n"
 
 
@@ -236,9 +261,90 @@ def write_printable_quiz(raw_path: str, text: str) -> Path:
     return path
 
 
-def _indent(text: str) -> str:
-    """Continuation lines of a numbered list item must be indented to stay inside it."""
-    return "\n".join(line if index == 0 or not line else f"   {line}" for index, line in enumerate(text.splitlines()))
+_BLOCK_START = re.compile(r"^\s*(```|~~~|[-*+] |\d+[.)] |#|>|\||    )")
+
+
+def _labelled(text: str, label: str) -> str:
+    """The question with its label at the end of its first paragraph (on a line of its
+    own before it when the question opens with code, a list or a table)."""
+    lines = text.splitlines()
+    if _BLOCK_START.match(lines[0]):
+        return f"{label}\n\n{text}"
+    end = next((i for i, line in enumerate(lines[1:], 1) if not line.strip() or _BLOCK_START.match(line)), len(lines))
+    lines[end - 1] = f"{lines[end - 1].rstrip()} {label}"
+    return "\n".join(lines)
+
+
+def _answer_key(item: QuizItem) -> str:
+    """The key to check yourself with: the right letter or words, then the answer's
+    opening points; the study guide has the whole answer (its number is in the question's label)."""
+    question = item.question
+    if question.kind == "choice":
+        right = next(i for i, choice in enumerate(question.choices) if choice.correct)
+        return f"**{LETTERS[right]}.** {key_points(question.answer, KEY_LENGTH - 45)}"
+    if question.kind == "cloze":
+        hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
+        points = key_points(question.answer, max(0, KEY_LENGTH - 80 - len(hidden))) if question.answer else ""
+        return f"**{escape_html(' '.join(hidden.split()))}**" + (f". {points}" if points else "")
+    return key_points(question.answer, KEY_LENGTH)
+
+
+# Characters of an answer in the printed key (its opening points, the guide has the rest):
+# short enough that the key of a 20-question quiz fits on one page.
+KEY_LENGTH = 135
+_LIST_MARKER = re.compile(r"^\s{0,3}(?:[-*+]|\d{1,2}[.)])\s+")
+_FENCE_LINE = re.compile(r"^\s*(```|~~~)")
+_SENTENCE_END = re.compile(r"(?<![.\s]\w)(?<!e\.g)(?<!i\.e)(?<!vs)[.!?](?= [A-Z*`])")
+
+
+def key_points(answer: str, limit: int) -> str:
+    """An answer's Markdown flattened to one paragraph of at most `limit` characters,
+    cut at a word with no code span or emphasis left open; code blocks are left out and
+    list items joined with " · "."""
+    pieces, in_fence = [], False
+    for line in answer.splitlines():
+        if _FENCE_LINE.match(line):
+            in_fence = not in_fence
+            continue
+        if in_fence or not line.strip():
+            continue
+        marker = _LIST_MARKER.match(line)
+        text = line[marker.end() :] if marker else line
+        if marker or not pieces:
+            pieces.append(text.strip())
+        else:
+            pieces[-1] += " " + text.strip()
+    flat = " · ".join(" ".join(piece.split()) for piece in pieces)
+    flat = escape_html(flat)
+    if len(flat) <= limit:
+        return flat
+    cut = flat[: limit + 1].rsplit(" ", 1)[0]
+    sentence_end = max((match.end() for match in _SENTENCE_END.finditer(cut)), default=0)
+    if sentence_end >= limit * 7 // 10:  # a whole sentence reads better than a longer fragment
+        cut = cut[:sentence_end]
+    while open_marker := next((marker for marker in ("`", "**", "*", "_") if _open_marker(cut, marker)), None):
+        cut = cut[: cut.rindex(open_marker)].rstrip()
+    return cut.rstrip(" ·,;:—-") + " …"
+
+
+def _open_marker(text: str, marker: str) -> bool:
+    if marker == "`":
+        return text.count("`") % 2 == 1
+    if marker == "**":
+        return text.count("**") % 2 == 1
+    outside_code = re.sub(r"`[^`]*`", "", text).replace("**", "")
+    if marker == "_":  # intraword underscores (snake_case) are not emphasis
+        return len(re.findall(r"(?<!\w)_|_(?!\w)", outside_code)) % 2 == 1
+    return outside_code.count("*") % 2 == 1
+
+
+def _list_item(number: int, text: str) -> str:
+    """An ordered-list item: continuation lines indented to the width of "N. ", so they
+    stay inside the item ("10. " is 4 wide, "9. " 3)."""
+    marker = f"{number}. "
+    pad = " " * len(marker)
+    lines = text.strip("\n").splitlines()
+    return "\n".join([marker + lines[0]] + [f"{pad}{line}" if line.strip() else "" for line in lines[1:]])
 
 
 def history_path() -> Path:
@@ -383,8 +489,9 @@ def miss_rates(sessions: list[Session]) -> dict[str, float]:
     return {qid: 1 - sum(marks) / len(marks) for qid, marks in attempts.items()}
 
 
-def history_report(sessions: list[Session]) -> list[str]:
-    """Lines for `prep quiz --history`: each quiz's score, then accuracy per topic."""
+def history_report(sessions: list[Session], topic_names: dict[str, str] | None = None) -> list[str]:
+    """Lines for `prep quiz --history`: each quiz's score, then accuracy per topic (named
+    from `topic_names`, topic id → name, where the id is known)."""
     if not sessions:
         return ["No quizzes yet."]
     lines = ["Quizzes:"]
@@ -400,7 +507,8 @@ def history_report(sessions: list[Session]) -> list[str]:
     for topic, marks in sorted(by_topic.items(), key=lambda pair: sum(pair[1]) / len(pair[1])):
         half = len(marks) // 2
         trend = f"{_percent(marks[:half])} → {_percent(marks[half:])}" if half else _percent(marks)
-        lines.append(f"  {topic:<24} {sum(marks)}/{len(marks)}  {trend}")
+        name = for_terminal((topic_names or {}).get(topic, topic))
+        lines.append(f"  {sum(marks):>3}/{len(marks):<3} {trend:<11} {name}")
     return lines
 
 

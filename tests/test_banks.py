@@ -102,7 +102,7 @@ def test_contributing_example_is_a_valid_bank(tmp_path):
 def test_good_fixture_lints_clean():
     result = run("banks", "lint", str(FIXTURES / "good"))
     assert result.exit_code == 0, result.output
-    assert "1 banks OK" in result.output
+    assert "1 bank OK" in result.output
 
 
 def test_broken_banks_report_every_problem_with_file_and_line():

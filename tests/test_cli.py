@@ -231,3 +231,70 @@ def test_topics_explain_shows_the_words_that_matched(tmp_path):
     assert "[1] “Help us build and scale our merchant platform”" in result.output
     assert "matched: “scale our merchant platform”" in result.output
     assert "(added by you with --topic)" in result.output
+
+
+def _readme_sections() -> dict[str, str]:
+    """README text under each '### `prep COMMAND ...`' heading, by command name."""
+    text = (ROOT / "README.md").read_text()
+    sections = {}
+    for match in re.finditer(r"^### `prep ([a-z ]+?)(?: [A-Z\[][^\n]*)?`\n(.*?)(?=^#{2,3} )", text, re.M | re.S):
+        sections[match.group(1).strip()] = match.group(2)
+    return sections
+
+
+@pytest.mark.parametrize("name, command", [(n, c) for n, c in all_commands(main) if not isinstance(c, click.Group)])
+def test_readme_option_tables_match_help(name, command):
+    section = _readme_sections()[name]
+    documented = {
+        option
+        for row in re.findall(r"^\| `([^|]*)` \|", section, re.M)
+        for option in re.findall(r"--[a-z][a-z-]*", row)
+    }
+    options = {
+        opt
+        for param in command.params
+        if isinstance(param, click.Option)
+        for opt in (*param.opts, *param.secondary_opts)
+        if opt.startswith("--") and opt != "--help"
+    }
+    assert documented == options, name
+
+
+def test_shell_completion_in_the_readme_works():
+    assert "_PREP_COMPLETE=bash_source prep" in (ROOT / "README.md").read_text()
+    result = CliRunner().invoke(main, [], prog_name="prep", env={"_PREP_COMPLETE": "bash_source"})
+    assert result.exit_code == 0 and "_prep_completion" in result.output
+
+
+def test_build_json_is_the_documented_shape(tmp_path):
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(tmp_path), "--days", "2", "--json")
+    assert result.exit_code == 0, result.output
+    built = json.loads(result.output)
+    assert set(built) == {
+        "name", "source", "title", "company", "paths", "topics", "plan",
+        "uncovered", "added", "skipped", "shared", "notes",
+    }  # fmt: skip
+    assert set(built["paths"]) == {"folder", "deck", "guide", "quiz"}
+    assert all(Path(path).exists() for path in built["paths"].values())
+    assert all(set(topic) == {"id", "name", "score", "questions", "cards"} for topic in built["topics"])
+    plan = built["plan"]
+    assert set(plan) == {"cards", "questions", "days", "per_day", "by_day"}
+    assert (plan["days"], plan["per_day"]) == (2, 20) and plan["cards"] <= 40
+    assert [day["day"] for day in plan["by_day"]] == [1, 2]
+    assert sum(day["cards"] for day in plan["by_day"]) == plan["cards"] == sum(t["cards"] for t in built["topics"])
+    groups = [group for day in plan["by_day"] for group in day["groups"]]
+    assert sum(len(group["questions"]) for group in groups) == plan["questions"]
+    assert built["notes"] == {"changed": plan["questions"], "retired": 0, "dropped": 0}
+    assert all(set(item) == {"term", "line"} for item in built["uncovered"])
+    other = tmp_path / "other.txt"
+    other.write_text("Data Engineer at Foo\nRequirements\n- Apache Kafka and PostgreSQL\n", encoding="utf-8")
+    both = json.loads(run("build", str(EXAMPLE_POSTING), str(other), "--out", str(tmp_path), "--json").output)
+    assert isinstance(both, list) and len(both) == 2 and both[1]["shared"][0]["questions"] > 0
+
+
+def test_build_summary_plurals_and_lines():
+    from prep.words import plural
+
+    assert [plural(n, "topic") for n in (0, 1, 2)] == ["0 topics", "1 topic", "2 topics"]
+    result = run("banks", "lint", str(ROOT / "question_banks" / "kafka.yaml"))
+    assert result.output.strip() == "1 bank OK"
