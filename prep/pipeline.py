@@ -6,6 +6,7 @@ import html
 import re
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .banks import ID_PATTERN, Bank, Question
@@ -413,8 +414,11 @@ _COMMON_WORDS = frozenset(
 )
 
 
-def _content_words(text: str) -> set[str]:
-    return {word.rstrip("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _COMMON_WORDS}
+@lru_cache(maxsize=4096)  # evidence lines are compared with every question of their topic
+def _content_words(text: str) -> frozenset[str]:
+    return frozenset(
+        word.rstrip("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _COMMON_WORDS
+    )
 
 
 def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:

@@ -69,8 +69,10 @@ def is_renderer_html(html: object) -> bool:
     return type(html) is str and "<" not in _RENDERER_TAG.sub("", html)
 
 
-_rendered: dict[str, str] | None = None
-_rendered_checked: set[str] = set()
+# Rendered HTML by Markdown text, block ("p", lists, code) and inline (a choice, a
+# follow-up) apart; loaded from the on-disk cache on first use.
+_rendered: dict[str, dict[str, str]] | None = None
+_rendered_checked: set[tuple[str, str]] = set()
 _rendered_new = 0
 
 
@@ -84,20 +86,37 @@ def _renderer_key() -> str:
 
 def to_html(markdown_text: str) -> str:
     """Rendered HTML, from the on-disk cache when this text was rendered before."""
+    return _cached_render("block", markdown_text)
+
+
+def to_inline_html(markdown_text: str) -> str:
+    """One line of Markdown (a choice, a follow-up) without the wrapping paragraph."""
+    return _cached_render("inline", markdown_text)
+
+
+def _cached_render(kind: str, markdown_text: str) -> str:
     global _rendered, _rendered_new
     if _rendered is None:
         cached = cache.read("render")
-        valid = type(cached) is list and len(cached) == 2 and cached[0] == _renderer_key() and type(cached[1]) is dict
-        _rendered = cached[1] if valid else {}
-    html = _rendered.get(markdown_text)
-    if html is not None and markdown_text not in _rendered_checked:
+        valid = (
+            type(cached) is list
+            and len(cached) == 3
+            and cached[0] == _renderer_key()
+            and all(type(part) is dict for part in cached[1:])
+        )
+        _rendered = {"block": cached[1], "inline": cached[2]} if valid else {"block": {}, "inline": {}}
+    rendered = _rendered[kind]
+    html = rendered.get(markdown_text)
+    if html is not None and (kind, markdown_text) not in _rendered_checked:
         if is_renderer_html(html):
-            _rendered_checked.add(markdown_text)
+            _rendered_checked.add((kind, markdown_text))
         else:
             html = None
     if html is None:
-        html = _rendered[markdown_text] = _markdown().render(markdown_text).strip()
-        _rendered_checked.add(markdown_text)
+        markdown = _markdown()
+        html = markdown.render(markdown_text) if kind == "block" else markdown.renderInline(markdown_text)
+        html = rendered[markdown_text] = html.strip()
+        _rendered_checked.add((kind, markdown_text))
         _rendered_new += 1
     return html
 
@@ -106,14 +125,9 @@ def save_render_cache() -> None:
     """Keep what was rendered for the next run (bounded: it starts over when large)."""
     global _rendered_new
     if _rendered and _rendered_new:
-        kept = _rendered if len(_rendered) <= MAX_CACHED_RENDERS else {}
-        cache.write("render", [_renderer_key(), kept])
+        kept = [part if len(part) <= MAX_CACHED_RENDERS else {} for part in (_rendered["block"], _rendered["inline"])]
+        cache.write("render", [_renderer_key(), *kept])
         _rendered_new = 0
-
-
-def to_inline_html(markdown_text: str) -> str:
-    """One line of Markdown (a choice, a follow-up) without the wrapping paragraph."""
-    return _markdown().renderInline(markdown_text).strip()
 
 
 @lru_cache(maxsize=1)

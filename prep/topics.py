@@ -7,9 +7,7 @@ company blurb, and benefits or job-board text count for nothing.
 
 from __future__ import annotations
 
-import difflib
 import re
-import statistics
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -504,6 +502,8 @@ def resolve_topic_ids(
     for wanted in requested:
         bank_id = known.get(wanted.strip().lower())
         if bank_id is None:
+            import difflib  # only an unknown id pays for it
+
             close = difflib.get_close_matches(wanted.strip().lower(), list(known), n=3, cutoff=0.5)
             hint = f"; closest: {', '.join(known[key] for key in close)}" if close else ""
             raise UnknownTopicError(
@@ -594,7 +594,7 @@ def find_topics(
     found = {match.id for match in topics}
     scores = sorted(match.score for match in topics)
     # A topic the user adds weighs like a typical found topic: the median score.
-    added_score = round(statistics.median(scores), 2) if scores else 1.0
+    added_score = round(_median(scores), 2) if scores else 1.0
     topics += [
         TopicMatch(by_id[bank_id], added_score, (USER_ADDED_EVIDENCE,), ((),), (added_score,))
         for bank_id in added
@@ -686,3 +686,10 @@ def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str
         number = _TERM_NUMBER.match(text, match.end())  # "ISO 8583"
         terms.append(term + number.group() if number and term.isupper() else term)
     return terms
+
+
+def _median(values: list[float]) -> float:
+    """The median (the statistics module costs more to import than a build spends here)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -625,10 +625,11 @@ def test_a_planted_pickle_never_runs(filled_cache, tmp_path):
 
 def test_a_forged_render_cache_never_reaches_a_card(filled_cache, tmp_path):
     (entry,) = filled_cache.glob("render-*.json")
-    key, rendered = cache.read(_entry_name(entry))
-    forged = {markdown: '<script>alert(1)</script><img src="https://tracker.example/p.png">' for markdown in rendered}
-    cache.write(_entry_name(entry), [key, forged])
-    assert cache.read(_entry_name(entry)) == [key, forged], "a well-formed forgery: only validation can stop it"
+    key, blocks, inlines = cache.read(_entry_name(entry))
+    bad = '<script>alert(1)</script><img src="https://tracker.example/p.png">'
+    forged = [key, {markdown: bad for markdown in blocks}, {markdown: bad for markdown in inlines}]
+    cache.write(_entry_name(entry), forged)
+    assert cache.read(_entry_name(entry)) == forged, "a well-formed forgery: only validation can stop it"
     result = CliRunner().invoke(main, ["build", str(EXAMPLE_POSTING), "--out", str(tmp_path / "second")])
     assert result.exit_code == 0, result.output
     fields = _card_fields(tmp_path / "second")
