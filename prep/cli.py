@@ -245,7 +245,10 @@ def _print_summary(result) -> None:
     posting = result.report.posting
     plan = result.plan
     click.echo(f"{result.display_name}")
-    click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
+    if any(line.origin for line in posting.lines):
+        click.echo(f"  merged from: {posting.company}")
+    else:
+        click.echo(f"  title: {posting.title or '(not found)'}   company: {posting.company or '(not found)'}")
     click.echo(
         f"  plan: {plural(plan.cards, 'card')} over {plural(plan.days, 'day')}, "
         f"about {plural(plan.per_day, 'new card')} a day "

@@ -245,10 +245,10 @@ def question_spec(question: Question, topic_name: str, deck: str, context: str, 
     )
 
 
-def context_html(quotes: list[tuple[str, str]]) -> str:
-    """Where the posting asks for this: its line, quoted; with several postings, one
-    'Asked for <b>Acme</b>: “…”' each."""
-    if len(quotes) == 1:
+def context_html(quotes: list[tuple[str, str]], name_postings: bool = False) -> str:
+    """Where the posting asks for this: its line, quoted; with several postings (or
+    `name_postings`, in a deck merged from several), one 'Asked for <b>Acme</b>: “…”' each."""
+    if len(quotes) == 1 and not name_postings:
         return f"“{html.escape(quotes[0][1])}”" if quotes[0][1] else ""
     return " · ".join(
         f"Asked for <b>{html.escape(name)}</b>" + (f": “{html.escape(quote)}”" if quote else "")

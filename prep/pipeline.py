@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 
@@ -146,7 +146,9 @@ class _Prepared:
 def merge_postings(postings: list[Posting]) -> Posting:
     """Several postings read as one, for a single combined deck named after all of them
     ("CarOnSale + On")."""
-    lines: list[PostingLine] = [line for posting in postings for line in posting.lines]
+    lines: list[PostingLine] = [
+        replace(line, origin=posting.company or posting.display_name) for posting in postings for line in posting.lines
+    ]
     names = dict.fromkeys(posting.company or posting.display_name for posting in postings)
     return Posting(
         source=" + ".join(p.source for p in postings), title=None, company=" + ".join(names), lines=tuple(lines)
@@ -261,11 +263,14 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
 
 def _planned_specs(item: _Prepared, siblings: dict[str, Manifest]) -> list[NoteSpec]:
     deck = posting_deck(item.display_name)
+    origins = {line.text: line.origin for line in item.report.posting.lines if line.origin}
     specs = []
     for planned in item.plan.items:
-        postings = [(item.display_name, context_quote(planned.question, planned.topic.evidence), item.slug)]
+        line = best_evidence(planned.question, planned.topic.evidence)
+        name = origins.get(line, item.display_name)  # a merged deck's card names its own posting
+        postings = [(name, _quote(line, MAX_CONTEXT), item.slug)]
         postings += _sibling_postings(planned.question, siblings)
-        specs.append(_spec(planned.question, planned.topic.name, deck, postings))
+        specs.append(_spec(planned.question, planned.topic.name, deck, postings, name_postings=bool(origins)))
     return specs
 
 
@@ -275,12 +280,15 @@ def _sibling_postings(question: Question, siblings: dict[str, Manifest]) -> list
     for slug, manifest in sorted(siblings.items()):
         if any(question_id == question.id for question_id, _ in manifest.plan):
             topic = next((t for t in manifest.topics if t.id == question.topic_id), None)
-            found.append((manifest.name, context_quote(question, topic.evidence if topic else ()), slug))
+            line = best_evidence(question, topic.evidence if topic else ())
+            found.append((manifest.name, _quote(line, MAX_CONTEXT), slug))
     return found
 
 
-def _spec(question: Question, topic_name: str, deck: str, postings: list[tuple[str, str, str]]) -> NoteSpec:
-    context = context_html([(name, quote) for name, quote, _ in postings])
+def _spec(
+    question: Question, topic_name: str, deck: str, postings: list[tuple[str, str, str]], name_postings: bool = False
+) -> NoteSpec:
+    context = context_html([(name, quote) for name, quote, _ in postings], name_postings)
     return question_spec(question, topic_name, deck, context, tuple(posting_tag(slug) for _, _, slug in postings))
 
 
@@ -396,14 +404,13 @@ def _quote(line: str, limit: int = MAX_QUOTE) -> str:
     return line[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
-def context_quote(question: Question, evidence: tuple[str, ...] | list[str]) -> str:
-    """The posting line that best fits this question (most words in common with the
-    question and its answer; the topic's strongest line on a tie), as one short line."""
+def best_evidence(question: Question, evidence: tuple[str, ...] | list[str]) -> str:
+    """The posting line that best fits this question: most words in common with the
+    question and its answer, the topic's strongest line on a tie ("" without evidence)."""
     if not evidence:
         return ""
     wanted = _content_words(f"{question.question} {question.answer}")
-    best = max(enumerate(evidence), key=lambda pair: (len(_content_words(pair[1]) & wanted), -pair[0]))[1]
-    return _quote(best, MAX_CONTEXT)
+    return max(enumerate(evidence), key=lambda pair: (len(_content_words(pair[1]) & wanted), -pair[0]))[1]
 
 
 _WORD = re.compile(r"[a-z][a-z0-9+#]*(?:[.-][a-z0-9+#]+)*")

@@ -215,6 +215,7 @@ class PostingLine:
     text: str
     section: str
     heading: bool = False
+    origin: str = ""  # in postings merged into one deck, the posting the line comes from
 
     @property
     def weight(self) -> float:

@@ -214,7 +214,10 @@ def test_note_type_ids_arrive_without_a_conflicting_note_type(tmp_path, anki, mo
 
 
 def test_context_quotes_the_posting_line_that_fits_the_question(banks):
-    from prep.pipeline import context_quote
+    from prep.pipeline import MAX_CONTEXT, _quote, best_evidence
+
+    def context_quote(question, evidence):
+        return _quote(best_evidence(question, evidence), MAX_CONTEXT)
 
     question = next(q for bank in banks for q in bank.questions if q.id == "postgresql-partial-index")
     evidence = (
@@ -236,3 +239,14 @@ def test_deck_description_says_what_the_plan_holds_and_how_to_study(tmp_path, an
     description = deck["desc"]
     assert "northwind-payments-backend.txt" in description and "60 cards over 3 days" in description
     assert "How to study" in description and "--day N" in description and "-guide.md" in description
+
+
+def test_a_merged_deck_card_names_the_posting_it_quotes(tmp_path, anki, write):
+    other = write("lark.txt", (ROOT / "examples" / "larkspur-retail-integrations.txt").read_text())
+    result = build(str(EXAMPLE_POSTING), str(other), "--merge", "--out", str(tmp_path), "--cards", "60")
+    assert "merged from: Northwind Logistics + Backend Engineer, Store Integrations" in result.output
+    anki.import_deck(next(tmp_path.glob("*/*.apkg")))
+    contexts = {note["Context"] for note in anki.notes()}
+    assert any("Asked for <b>Northwind Logistics</b>" in context for context in contexts)
+    assert any("Asked for <b>Backend Engineer, Store Integrations</b>" in context for context in contexts)
+    assert not any(" + " in context for context in contexts)
