@@ -13,9 +13,9 @@ from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
 from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting
-from .topics import clip, find_topics
+from .topics import find_topics
 from .untrusted import for_terminal, printable
-from .words import plural
+from .words import clip, plural
 
 # `build` and `quiz` import their modules when they run: genanki and the renderer are
 # most of prep's start-up time, and `prep topics` or `prep banks` need neither.

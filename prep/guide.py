@@ -8,7 +8,7 @@ from .banks import CLOZE_PATTERN, Question
 from .plan import StudyPlan
 from .select import TopicSelection
 from .topics import TopicReport
-from .words import plural
+from .words import clip, plural
 
 KIND_LABELS = {
     "qa": "question",
@@ -59,7 +59,7 @@ def question_heading(number: int, index: int, question: Question) -> tuple[str, 
     text = " ".join(re.sub(r"[`*_#>\[\]|<]", "", CLOZE_PATTERN.sub("…", first)).split())
     whole = first == question.question and question.kind != "cloze" and text == " ".join(first.split())
     if len(text) > MAX_HEADING:
-        text, whole = text[: MAX_HEADING + 1].rsplit(" ", 1)[0].rstrip(",;:.") + " …", False
+        text, whole = clip(text, MAX_HEADING), False
     return f"{number}.{index} {text}", whole
 
 

@@ -43,7 +43,7 @@ from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
 from .topics import TopicMatch, TopicReport, find_topics
-from .words import plural
+from .words import clip, plural
 
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
@@ -397,11 +397,8 @@ def _source_name(source: str) -> str:
 
 
 def _quote(line: str, limit: int = MAX_QUOTE) -> str:
-    """A posting line cut to `limit` characters, at a word."""
-    line = " ".join(line.split())
-    if len(line) <= limit:
-        return line
-    return line[: limit + 1].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    """A posting line on one line, cut to `limit` characters at a word."""
+    return clip(" ".join(line.split()), limit)
 
 
 def best_evidence(question: Question, evidence: tuple[str, ...] | list[str]) -> str:

@@ -651,14 +651,6 @@ def _taught(term: str, banks: list[Bank]) -> bool:
     return False
 
 
-def clip(text: str, width: int) -> str:
-    """The text, or its first words up to `width` characters and an ellipsis; never mid-word."""
-    if len(text) <= width:
-        return text
-    cut = text[: width - 1].rsplit(" ", 1)[0].rstrip(" ,;:–—-")
-    return (cut or text[: width - 1]) + "…"
-
-
 def _uncovered_terms(text: str, spans: list[tuple[int, int, Bank]], company: str | None) -> list[str]:
     """Technical-looking words in a line that no topic match covers."""
     if text.endswith(":") or len(text.split()) < 4 or not _TERM_HINT.search(text, 1):

@@ -228,7 +228,7 @@ def test_context_quotes_the_posting_line_that_fits_the_question(banks):
         context_quote(question, evidence)
         == "Index design and query plans in PostgreSQL: partial indexes, EXPLAIN ANALYZE"
     )
-    assert context_quote(question, evidence[:1]).endswith(" …") and len(context_quote(question, evidence[:1])) <= 82
+    assert context_quote(question, evidence[:1]).endswith("…") and len(context_quote(question, evidence[:1])) <= 80
     assert context_quote(question, ()) == ""
 
 

@@ -307,7 +307,7 @@ def test_unknown_topic_id_names_the_closest_ids(banks):
 
 
 def test_clip_cuts_at_a_word():
-    from prep.topics import clip
+    from prep.words import clip
 
     assert clip("short line", 40) == "short line"
     assert clip("Experience with Kubernetes operators and Helm charts", 30) == "Experience with Kubernetes…"
