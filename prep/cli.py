@@ -535,7 +535,8 @@ def quiz(
             name, guide_path = posting.display_name, None
         if day is not None and day > plan.days:
             raise click.BadParameter(f"the plan has {plural(plan.days, 'day')}", param_hint="--day")
-        selections = plan.up_to(day).selections()
+        selections = plan.selections()  # numbered as in the guide, whatever the day
+        covered = {item.question.id for item in plan.up_to(day).items} if day is not None else None
         topics = tuple(topic.lower() for topic in topics)
         unknown = sorted(set(topics) - {selection.topic.id for selection in selections})
         if unknown:
@@ -555,6 +556,7 @@ def quiz(
             topics=topics,
             levels=levels,
             miss_rates=miss_rates(history.sessions if history else []),
+            only=covered,
         )
         if not items:
             raise PrepError("no questions to ask: the posting matched no topic, or --topic/--level left none")

@@ -13,7 +13,7 @@ import re
 import stat
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -86,8 +86,11 @@ def draw_quiz(
     topics: Iterable[str] = (),
     levels: Iterable[str] = (),
     miss_rates: dict[str, float] | None = None,
+    only: Collection[str] | None = None,
 ) -> list[QuizItem]:
-    """Draw `count` questions, weighted toward strong topics and past misses.
+    """Draw `count` questions, weighted toward strong topics and past misses; `only`
+    keeps to those question ids (what the plan has covered by a day), numbered as in
+    the whole guide.
 
     Weighted sampling without replacement (Efraimidis–Spirakis): each question gets the
     key u^(1/weight), and the largest keys win. Same seed, same quiz.
@@ -100,6 +103,8 @@ def draw_quiz(
         if wanted_topics and question.topic_id not in wanted_topics:
             continue
         if wanted_levels and question.difficulty not in wanted_levels:
+            continue
+        if only is not None and question.id not in only:
             continue
         weight = topic_weight * (1 + 2 * (miss_rates or {}).get(question.id, 0.0))
         keyed.append((rng.random() ** (1 / weight), item))
