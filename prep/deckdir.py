@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .banks import ID_PATTERN
 from .errors import OutputError, PrepError
+from .untrusted import for_terminal
 
 MANIFEST_NAME = "prep-manifest.json"
 MANIFEST_VERSION = 2
@@ -33,7 +34,6 @@ MAX_DECK_BYTES = 256 * 1024 * 1024
 MAX_SIBLINGS = 200
 # A note modification time prep accepts from a file it reads back: 2000-01-01 to 2100-01-01.
 MOD_RANGE = (946684800, 4102444800)
-_PREP_FILE = re.compile(r"^(?:[a-z0-9-]+(?:\.apkg|-guide\.md|-quiz\.md)|prep-manifest\.json)$")
 _TAG = re.compile(r"^prep::[a-z]+::[a-z0-9-]+$|^prep::[a-z]+$")
 _TRANSLITERATION = str.maketrans(
     {
@@ -112,7 +112,7 @@ def read_manifest(out_dir: Path) -> Manifest | None:
         if len(raw) > MAX_MANIFEST_BYTES:
             raise ValueError("too large")
         return _manifest_from(json.loads(raw.decode("utf-8")))
-    except (ValueError, TypeError, KeyError) as err:
+    except (ValueError, TypeError, KeyError, RecursionError) as err:
         raise ManifestError(
             f"{path} is damaged ({err}); delete {out_dir} and build again, or build with another --out"
         ) from None
@@ -157,7 +157,7 @@ def _text(value: object) -> str:
 
 
 def _score(value: object) -> float:
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value < 0:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value) or value <= 0:
         raise ValueError("bad score")
     return float(value)
 
@@ -212,12 +212,18 @@ def read_previous_deck(path: Path) -> PreviousDeck:
         connection = sqlite3.connect(":memory:")
         try:
             connection.deserialize(database)
+            # A planted file could make `notes` a view that never ends: read tables only,
+            # and give up on any query that runs longer than a real deck's would.
+            connection.set_progress_handler(_give_up_after(20_000_000), 1000)
+            tables = {row[0] for row in connection.execute("select name from sqlite_master where type = 'table'")}
+            if "notes" not in tables:
+                return empty
             rows = connection.execute("select guid, mid, mod, flds, tags from notes limit 200000").fetchall()
-            models = _models_json(connection)
+            models = _models_json(connection) if "col" in tables else None
         finally:
             connection.close()
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, RuntimeError, ValueError):
-        return empty
+        return empty  # sqlite3.OperationalError ("interrupted") included: the deck is ignored
     notes = {}
     for guid, model_id, mod, fields, tags in rows:
         if not all(isinstance(v, str) for v in (guid, fields, tags)) or not all(
@@ -228,6 +234,13 @@ def read_previous_deck(path: Path) -> PreviousDeck:
             continue
         notes[guid] = DeckNote(guid, model_id, mod, tuple(fields.split("\x1f")), tuple(tags.split()))
     return PreviousDeck(notes, _note_types(models))
+
+
+def _give_up_after(steps: int):
+    """A sqlite progress handler (called every 1000 virtual-machine steps) that interrupts
+    the query once it has run `steps` of them."""
+    calls = iter(range(steps // 1000))
+    return lambda: next(calls, None) is None
 
 
 def _models_json(connection: sqlite3.Connection) -> object:
@@ -250,7 +263,7 @@ def _note_types(models_json: object) -> dict[int, tuple[str, int]]:
                 if isinstance(mod, int) and MOD_RANGE[0] <= mod <= MOD_RANGE[1]:
                     signatures[int(model["id"])] = (note_type_signature(fields, templates, model["css"]), mod)
         return signatures
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
         return {}
 
 
@@ -276,27 +289,36 @@ def sibling_manifests(out_root: Path, exclude: str) -> dict[str, Manifest]:
 
 
 def check_ownership(out_dir: Path, name: str, source: str, named_by_user: bool) -> None:
-    """Refuse to replace a folder that holds something else than this posting's deck."""
+    """Refuse to replace a folder that holds anything but this posting's deck: files prep did
+    not write (dot-files and folders too), or another posting's deck. `--name` may take
+    over a deck of the same name, never one of another."""
     if out_dir.is_symlink():
         raise OutputError(f"{out_dir} is a symbolic link; prep writes only real folders: remove it or choose --out")
     if not out_dir.exists():
         return
     if not out_dir.is_dir():
         raise OutputError(f"{out_dir} exists and is not a folder; choose another --out or --name")
+    slug = out_dir.name
+    ours = {f"{slug}.apkg", f"{slug}-guide.md", f"{slug}-quiz.md", MANIFEST_NAME}
     try:
         manifest = read_manifest(out_dir)
-        entries = [entry.name for entry in out_dir.iterdir()]
+        foreign = [
+            entry.name
+            for entry in out_dir.iterdir()
+            if entry.name not in ours or entry.is_symlink() or not entry.is_file()
+        ]
     except OSError as err:
         raise OutputError(f"cannot read {out_dir}: {err.strerror}; choose another --out") from None
-    foreign = [entry for entry in entries if not _PREP_FILE.match(entry) and not entry.startswith(".")]
     if foreign:
-        raise OutputError(
-            f"{out_dir} holds files prep did not write ({', '.join(sorted(foreign)[:3])}); "
-            "choose another --out or --name"
-        )
-    if manifest is None and entries:
-        raise OutputError(f"{out_dir} is not a deck folder written by prep; choose another --out or --name")
-    if manifest is not None and not named_by_user and (manifest.name, manifest.source) != (name, source):
+        shown = ", ".join(for_terminal(entry) for entry in sorted(foreign)[:3])
+        raise OutputError(f"{out_dir} holds files prep did not write ({shown}); choose another --out or --name")
+    if manifest is None:
+        if any(out_dir.iterdir()):
+            raise OutputError(f"{out_dir} is not a deck folder written by prep; choose another --out or --name")
+        return
+    if named_by_user and manifest.name != name:
+        raise OutputError(f"{out_dir} holds the deck of {manifest.name!r}; choose another --name")
+    if not named_by_user and (manifest.name, manifest.source) != (name, source):
         raise OutputError(
             f"{out_dir} holds the deck of {manifest.name!r} (from {manifest.source}); "
             f"give this posting its own folder with --name, or pass --name {name!r} to replace it"
@@ -337,8 +359,9 @@ def _lock_or_refuse(fd: int, out_dir: Path) -> None:
 def _recover(out_root: Path, slug: str) -> None:
     """Undo what a killed build left: a half-written new folder, or a swap cut in the middle."""
     out_dir = out_root / slug
+    ours = re.compile(rf"\.{re.escape(slug)}\.(?:new|old)-[a-z0-9_]{{8}}")  # what mkdtemp made for us
     for leftover in sorted(out_root.glob(f".{slug}.*-*")):
-        if not leftover.is_dir() or leftover.is_symlink():
+        if not ours.fullmatch(leftover.name) or not leftover.is_dir() or leftover.is_symlink():
             continue
         if leftover.name.startswith(f".{slug}.old-") and not out_dir.exists():
             os.replace(leftover, out_dir)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from .banks import ID_PATTERN, Bank, Question
 from .deck import (
+    NOTE_TYPE_FIELDS,
     NOTE_TYPE_IDS,
     NoteSpec,
     context_html,
@@ -309,7 +310,7 @@ def _carried_specs(
     carried, retired, dropped = [], 0, 0
     for guid, note in sorted(previous.items()):
         kind = _KINDS_BY_NOTE_TYPE.get(note.model_id)
-        if guid in planned or kind is None or not note.fields:
+        if guid in planned or kind is None or len(note.fields) != len(NOTE_TYPE_FIELDS[kind]):
             continue
         question_id = note.fields[-1]
         if not ID_PATTERN.match(question_id) or note_guid(question_id, kind) != guid:

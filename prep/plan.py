@@ -136,7 +136,7 @@ def _served_order(chosen: list, per_day: int) -> tuple[PlannedQuestion, ...]:
     days: list[list] = []
     served_cards = 0
     for candidate in chosen:
-        day = served_cards // per_day
+        day = min(served_cards // per_day, len(days))  # a cloze wider than a day does not skip one
         if day == len(days):
             days.append([])
         days[day].append(candidate)

@@ -6,6 +6,7 @@ import io
 import json
 import sqlite3
 import sys
+import time
 import zipfile
 
 import pytest
@@ -111,6 +112,9 @@ def test_planted_deck_notes_reach_cards_only_as_escaped_text(tmp_path, anki):
         '{"version": 2, "name": "x", "source": "y", "per_day": 20, "topics": [], "plan": [["kafka-x", -3]]}',
         '{"version": 1, "notes": []}',
         "[]",
+        "[" * 100000 + "]" * 100000,
+        '{"version": 2, "name": "x", "source": "y", "per_day": 20, "topics": [{"id": "kafka", "score": 0, '
+        '"evidence": []}], "plan": []}',
     ],
 )
 def test_damaged_manifest_is_a_one_line_error_for_build_and_quiz(tmp_path, manifest):
@@ -272,10 +276,29 @@ def test_leftovers_of_killed_builds_are_removed(tmp_path):
     out = tmp_path / "out"
     build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
     folder = next(out.glob("*/"))
-    (out / f".{folder.name}.new-abc123").mkdir()
-    (out / f".{folder.name}.new-abc123" / "half.apkg").write_bytes(b"PK")
+    (out / f".{folder.name}.new-abc1234x").mkdir()  # as tempfile.mkdtemp names them
+    (out / f".{folder.name}.new-abc1234x" / "half.apkg").write_bytes(b"PK")
+    (out / f".{folder.name}.backup-2024").mkdir()  # the user's own: never touched
     build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
-    assert sorted(path.name for path in out.iterdir()) == sorted([folder.name, f".{folder.name}.lock"])
+    assert sorted(path.name for path in out.iterdir()) == sorted(
+        [folder.name, f".{folder.name}.lock", f".{folder.name}.backup-2024"]
+    )
+
+
+@pytest.mark.parametrize(
+    "planted",
+    [".my-notes.md", ".git/objects", "my-export.apkg", "{slug}.apkg.d/f", "notes.txt"],
+)
+def test_anything_prep_did_not_write_stops_a_rebuild(tmp_path, planted):
+    out = tmp_path / "out"
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    folder = next(out.glob("*/"))
+    path = folder / planted.format(slug=folder.name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("mine")
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    assert result.exit_code == 1 and "holds files prep did not write" in result.output
+    assert path.read_text() == "mine"
 
 
 def test_questions_that_leave_the_plan_are_tagged_dropped(tmp_path, anki):
@@ -306,7 +329,6 @@ def test_planted_symlinks_beside_the_outputs_are_never_followed(tmp_path, write)
     folder = next(out.glob("*/"))
     for pid in range(1, 400):  # the names a predictable writer would use
         (out / f".{folder.name}.{pid}.tmp").symlink_to(victim)
-        (folder / f".{folder.name}.apkg.{pid}.tmp").symlink_to(victim)
     quiz = tmp_path / "quiz.md"
     (tmp_path / f".quiz.md.{1}.tmp").symlink_to(victim)
     build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
@@ -318,3 +340,45 @@ def test_a_name_cannot_add_a_deck_level(tmp_path, anki):
     build(str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "5", "--name", "Acme:::Evil::Deeper")
     anki.import_deck(next(tmp_path.glob("*/*.apkg")))
     assert anki.deck_names() == {"Default", "Interview Prep", "Interview Prep::Acme:Evil:Deeper"}
+
+
+def planted_database(path, statements: list[str]) -> None:
+    connection = sqlite3.connect(":memory:")
+    for statement in statements:
+        connection.execute(statement)
+    connection.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("collection.anki2", connection.serialize())
+    path.write_bytes(buffer.getvalue())
+
+
+@pytest.mark.parametrize(
+    "statements",
+    [
+        [  # a view that never returns: the read gives up, the build goes on
+            "create view notes as with recursive c(x) as (select 1 union all select x + 1 from c) "
+            "select 'g' guid, 1 mid, 1 mod, 'a' flds, '' tags from c where x < 0"
+        ],
+        [  # a note of prep's note type with the wrong number of fields
+            "create table notes (guid, mid, mod, flds, tags)",
+            f"insert into notes values ('{note_guid('kafka-ghost', 'qa')}', {NOTE_TYPE_IDS['qa']}, 1700000000, "
+            "'x' || char(31) || 'kafka-ghost', '')",
+        ],
+        [  # note types nested too deep to parse, and an id no integer can hold
+            "create table notes (guid, mid, mod, flds, tags)",
+            "create table col (models)",
+            'insert into col values (\'{"1": {"id": 1e999, "flds": ' + "[" * 5000 + "]" * 5000 + "}}')",
+        ],
+    ],
+    ids=["endless-view", "wrong-field-count", "deep-models"],
+)
+def test_a_planted_deck_file_never_stops_or_hangs_a_build(tmp_path, statements):
+    out = tmp_path / "out"
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    apkg = next(out.glob("*/*.apkg"))
+    planted_database(apkg, statements)
+    started = time.monotonic()
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started < 10

@@ -232,3 +232,10 @@ def test_a_question_whose_kind_changes_becomes_a_new_note(tmp_path, anki, write)
     versions = [note for note in anki.notes() if note["QuestionId"] == "kafka-consumer-groups"]
     assert len(versions) == 2
     assert sum("prep::retired" in note.tags for note in versions) == 1
+
+
+@pytest.mark.parametrize("per_day", [1, 2, 3])
+def test_a_day_smaller_than_a_cloze_still_plans(report, per_day):
+    plan = make_plan(report, None, per_day=per_day)
+    days = [item.day for item in plan.items]
+    assert days == sorted(days) and set(days) == set(range(1, plan.days + 1))
