@@ -219,7 +219,7 @@ def build_command(
     except UnknownTopicError as err:  # every posting is planned before anything is written
         raise click.BadParameter(str(err)) from None
     except PrepError as err:
-        raise click.ClickException(str(err)) from None
+        raise click.ClickException(for_terminal(str(err))) from None
     if as_json:
         shapes = [result.to_json() for result in results]
         click.echo(json.dumps(shapes[0] if len(shapes) == 1 else shapes, indent=2, ensure_ascii=False))

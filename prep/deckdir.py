@@ -21,6 +21,7 @@ import unicodedata
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from .banks import ID_PATTERN
@@ -56,9 +57,15 @@ def slugify(text: str) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_text).strip("-")
     if len(slug) > 60:
         slug = slug[:61].rsplit("-", 1)[0]
-    if not slug and any(char.isalnum() for char in text):  # a script with no Latin spelling here
-        slug = "posting-" + hashlib.sha256(text.encode()).hexdigest()[:8]
+    # Letters with no Latin spelling here ("東京", "大阪") would vanish and let two names
+    # share a folder: a short hash of the whole name keeps them apart.
+    if any(char.isalnum() and not _latin(char) for char in text):
+        slug = "-".join(filter(None, [slug or "posting", hashlib.sha256(text.encode()).hexdigest()[:8]]))
     return slug
+
+
+def _latin(char: str) -> bool:
+    return bool(unicodedata.normalize("NFKD", char).encode("ascii", "ignore"))
 
 
 @dataclass(frozen=True)
@@ -77,6 +84,11 @@ class Manifest:
     per_day: int
     topics: tuple[ManifestTopic, ...]
     plan: tuple[tuple[str, int], ...]  # (question id, day) in served order
+
+    @cached_property
+    def planned(self) -> frozenset[str]:
+        """The question ids of the plan, to look up (a sibling's plan is asked once per note)."""
+        return frozenset(question_id for question_id, _ in self.plan)
 
     def to_json(self) -> str:
         data = {

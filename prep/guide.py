@@ -8,6 +8,7 @@ from .banks import CLOZE_PATTERN, Question
 from .plan import StudyPlan
 from .select import TopicSelection
 from .topics import TopicReport
+from .untrusted import for_terminal
 from .words import clip, plural
 
 KIND_LABELS = {
@@ -63,6 +64,13 @@ def question_heading(number: int, index: int, question: Question) -> tuple[str, 
     return f"{number}.{index} {text}", whole
 
 
+def markdown_text(text: str) -> str:
+    """Text from a posting (or a name) as literal Markdown on one line: no tag, link,
+    image or emphasis in it works. Bank text is Markdown on purpose; posting text never is."""
+    text = for_terminal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\\`*_\[\]|!#])", r"\\\1", text)
+
+
 def _inline(text: str) -> str:
     return " ".join(escape_html(text).split())
 
@@ -79,7 +87,7 @@ def render_guide(
     """The study guide: the plan day by day, then each topic's planned questions."""
     posting = report.posting
     selections = plan.selections()
-    out = [f"# Interview prep: {_inline(display_name)}", ""]
+    out = [f"# Interview prep: {markdown_text(display_name)}", ""]
     source = posting.source if posting.source != "-" else "standard input"
     out.append(
         f"Tailored by prep from `{_code(source)}`: {plural(len(plan.items), 'question')} "
@@ -126,12 +134,12 @@ def render_guide(
             "Prepare them from the product's own documentation.",
             "",
         ]
-        out += [f"- **{_inline(item.term)}**: {_inline(item.line)}" for item in report.uncovered]
+        out += [f"- **{markdown_text(item.term)}**: {markdown_text(item.line)}" for item in report.uncovered]
     return "\n".join(out).rstrip() + "\n"
 
 
 def _code(text: str) -> str:
-    return text.replace("`", "'")
+    return for_terminal(text).replace("`", "'")
 
 
 def _how_to_study(deck_file: str, posting_tag: str | None, shared: dict[str, int]) -> list[str]:
@@ -148,7 +156,7 @@ def _how_to_study(deck_file: str, posting_tag: str | None, shared: dict[str, int
             "were first imported into, and the filtered deck gathers them back in plan order.",
         ]
     if shared:
-        listing = "; ".join(f"{count} with {_inline(name)}" for name, count in shared.items())
+        listing = "; ".join(f"{count} with {markdown_text(name)}" for name, count in shared.items())
         lines += ["", f"Questions shared with your other postings (one card each, tagged with both): {listing}."]
     return lines
 
@@ -181,7 +189,7 @@ def _study_plan(
 def _why_it_matters(selection: TopicSelection) -> list[str]:
     evidence = selection.topic.evidence
     lines = [f"**Why it matters here** (weight {selection.topic.score:g}): the posting says", ""]
-    lines += [f"> {_inline(line)}\n>" for line in evidence[:3]]
+    lines += [f"> {markdown_text(line)}\n>" for line in evidence[:3]]
     if lines[-1].endswith("\n>"):
         lines[-1] = lines[-1][:-2]
     if len(evidence) > 3:

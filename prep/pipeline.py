@@ -44,11 +44,14 @@ from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
 from .topics import TopicMatch, TopicReport, find_topics
+from .untrusted import for_terminal
 from .words import clip, plural
 
 RETIRED_TAG = "prep::retired"
 PRINTABLE_QUIZ_SIZE = 20
 MAX_QUOTE = 160  # characters of a posting line kept in the manifest
+MAX_SOURCE = 1000  # a merge of many files: the manifest keeps the start of the list
+MAX_NAME = 120  # characters of a deck name: a line in Anki's deck list and a guide heading
 MAX_CONTEXT = 80  # characters of the posting line a card quotes: one short line on a phone
 _KINDS_BY_NOTE_TYPE = {type_id: kind for kind, type_id in NOTE_TYPE_IDS.items()}
 
@@ -141,7 +144,8 @@ class _Prepared:
             for topic in self.plan.topics
         )
         plan = tuple((item.question.id, item.day) for item in self.plan.items)
-        return Manifest(self.display_name, self.report.posting.source, self.plan.per_day, topics, plan)
+        source = clip(self.report.posting.source, MAX_SOURCE)
+        return Manifest(self.display_name, source, self.plan.per_day, topics, plan)
 
 
 def merge_postings(postings: list[Posting]) -> Posting:
@@ -182,6 +186,13 @@ def build_decks(
     the same note in both decks, tagged with both postings. `add_topics`/`skip_topics`
     are topic ids the user adds or drops (see `find_topics`)."""
     prepared = [_prepare(posting, banks, request, name, add_topics, skip_topics) for posting in postings]
+    slugs = [item.slug for item in prepared]
+    if len(set(slugs)) < len(slugs):
+        twice = next(slug for slug in slugs if slugs.count(slug) > 1)
+        raise PrepError(
+            f"two of these postings would both be written to {out_root / twice}; "
+            "build them one at a time, each with its own --name"
+        )
     batch = {item.slug: item.manifest() for item in prepared}
     return [_write(item, banks, out_root, batch) for item in prepared]
 
@@ -194,10 +205,11 @@ def _prepare(
     add_topics: tuple[str, ...],
     skip_topics: tuple[str, ...],
 ) -> _Prepared:
-    display_name = " ".join(name.split()) if name else posting.display_name
+    # A name is shown in the terminal, the guide and Anki's deck list: one printable line.
+    display_name = clip(for_terminal(name) if name is not None else posting.display_name, MAX_NAME)
     slug = slugify(display_name)
     if name is not None and not slug:
-        raise PrepError(f"--name {name!r} has no letters or digits to name a folder with; add some")
+        raise PrepError(f"--name {for_terminal(name)!r} has no letters or digits to name a folder with; add some")
     report = find_topics(posting, banks, add=add_topics, skip=skip_topics)
     if not report.topics:
         raise PostingError(
@@ -216,7 +228,8 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         out_dir / f"{item.slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md")
     )
     with folder_lock(out_root, item.slug):
-        check_ownership(out_dir, item.display_name, item.report.posting.source, item.named_by_user)
+        source = clip(item.report.posting.source, MAX_SOURCE)
+        check_ownership(out_dir, item.display_name, source, item.named_by_user)
         siblings = {**sibling_manifests(out_root, exclude=item.slug), **batch}
         siblings.pop(item.slug, None)
         specs = _planned_specs(item, siblings)
@@ -279,7 +292,7 @@ def _sibling_postings(question: Question, siblings: dict[str, Manifest]) -> list
     """(name, quote, slug) of every other deck in the folder whose plan has this question."""
     found = []
     for slug, manifest in sorted(siblings.items()):
-        if any(question_id == question.id for question_id, _ in manifest.plan):
+        if question.id in manifest.planned:
             topic = next((t for t in manifest.topics if t.id == question.topic_id), None)
             line = best_evidence(question, topic.evidence if topic else ())
             found.append((manifest.name, _quote(line, MAX_CONTEXT), slug))
@@ -367,7 +380,7 @@ def _shared_counts(plan: StudyPlan, siblings: dict[str, Manifest]) -> dict[str, 
     planned = {item.question.id for item in plan.items}
     counts = {}
     for manifest in siblings.values():
-        shared = sum(1 for question_id, _ in manifest.plan if question_id in planned)
+        shared = len(manifest.planned & planned)
         if shared:
             counts[manifest.name] = shared
     return dict(sorted(counts.items()))

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from .banks import CLOZE_PATTERN, ID_PATTERN, Question
 from .errors import PrepError
-from .guide import escape_html, section_heading
+from .guide import escape_html, markdown_text, section_heading
 from .select import TopicSelection
 from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail
 from .words import plural
@@ -221,12 +221,6 @@ def render_printable_quiz(items: list[QuizItem], name: str) -> str:
     for number, item in enumerate(items, 1):
         out.append(_list_item(number, _answer_key(item)))  # one paragraph each: a tight list
     return "\n".join(out).rstrip() + "\n"
-
-
-def markdown_text(text: str) -> str:
-    """A name as literal Markdown text on one line: no tag, link, image or emphasis in it works."""
-    text = for_terminal(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return re.sub(r"([\\`*_\[\]|!#])", r"\\\1", text)
 
 
 def printable_quiz_target(raw: str) -> Path:

@@ -382,3 +382,30 @@ def test_a_planted_deck_file_never_stops_or_hangs_a_build(tmp_path, statements):
     result = run("build", str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
     assert result.exit_code == 0, result.output
     assert time.monotonic() - started < 10
+
+
+def test_a_name_with_escape_sequences_reaches_nothing_raw(tmp_path, anki):
+    name = "Acme\x1b]52;c;SGVsbG8=\x07 \x1b[31mRed\u202eevil\x9b2J"
+    result = run("build", str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "5", "--name", name)
+    assert result.exit_code == 0, result.output
+    guide = next(tmp_path.glob("*/*-guide.md")).read_text()
+    for text in (result.output, guide):
+        assert not any(char in text for char in "\x1b\x07\x9b\u202e")
+    anki.import_deck(next(tmp_path.glob("*/*.apkg")))
+    assert not any(char in name for name in anki.deck_names() for char in "\x1b\x07\x9b\u202e")
+
+
+def test_names_that_only_differ_in_another_script_get_their_own_folders(tmp_path, write):
+    other = write("other.txt", (EXAMPLE_POSTING.parent / "larkspur-retail-integrations.txt").read_text())
+    build(str(EXAMPLE_POSTING), "--out", str(tmp_path), "--cards", "5", "--name", "東京 Backend")
+    build(str(other), "--out", str(tmp_path), "--cards", "5", "--name", "大阪 Backend")
+    assert len([path for path in tmp_path.iterdir() if path.is_dir()]) == 2
+    taken = run("build", str(other), "--out", str(tmp_path), "--cards", "5", "--name", "東京 Backend ")
+    assert taken.exit_code == 0  # the same name (spaces aside): the user replaces their own deck
+
+
+def test_two_postings_for_one_folder_in_one_call_write_nothing(tmp_path, write):
+    copy = write("copy.txt", EXAMPLE_POSTING.read_text())
+    result = run("build", str(EXAMPLE_POSTING), str(copy), "--out", str(tmp_path / "out"))
+    assert result.exit_code == 1 and "would both be written to" in result.output
+    assert not (tmp_path / "out").exists()

@@ -124,3 +124,19 @@ def test_cloze_heading_does_not_give_the_answer_away(banks):
                 checked += 1
         assert not whole  # the guide always shows the blanked text under the heading
     assert checked > 100
+
+
+def test_posting_text_is_never_live_markdown_in_the_guide(tmp_path, write):
+    posting = write(
+        "p.txt",
+        "Senior Backend Engineer ![t](https://evil.example/title.png)\n"
+        "Requirements\n"
+        "- Kafka consumer groups ![pixel](https://evil.example/p.png) and [docs](javascript:alert(1))\n"
+        "- Experience with Zorblax **pipelines** <img src=x>\n",
+    )
+    result = CliRunner().invoke(main, ["build", str(posting), "--out", str(tmp_path / "out"), "--cards", "10"])
+    assert result.exit_code == 0, result.output
+    guide = next((tmp_path / "out").glob("*/*-guide.md")).read_text()
+    html = MarkdownIt("commonmark").enable("table").render(guide)
+    assert "<img" not in html and "evil.example" not in re.sub(r">[^<]*<", "><", html)
+    assert 'href="javascript' not in html
