@@ -280,7 +280,9 @@ def _print_summary(result) -> None:
             f"{RETIRED_TAG}: in Anki, search tag:{RETIRED_TAG} to find and delete them"
         )
     if result.dropped_count:
-        tag = f"prep::dropped::{result.out_dir.name}"
+        from .deck import dropped_tag
+
+        tag = dropped_tag(result.out_dir.name)
         click.echo(
             f"  {plural(result.dropped_count, 'note')} of the last build no longer in this plan, tagged {tag}: "
             f"in Anki, search tag:{tag} to suspend or delete them"
@@ -489,7 +491,7 @@ def quiz(
 
         prep quiz --history
     """
-    from .pipeline import load_deck_plan
+    from .deckdir import load_deck_plan
     from .plan import make_plan
     from .quiz import (
         draw_quiz,

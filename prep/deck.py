@@ -214,6 +214,11 @@ def posting_tag(slug: str) -> str:
     return f"prep::posting::{slug}"
 
 
+def dropped_tag(slug: str) -> str:
+    """A note this posting's plan held before and holds no longer."""
+    return f"prep::dropped::{slug}"
+
+
 @dataclass(frozen=True)
 class NoteSpec:
     """A note as it goes into the deck: kept plain so builds can be compared."""

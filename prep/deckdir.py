@@ -24,8 +24,10 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
-from .banks import ID_PATTERN
+from .banks import ID_PATTERN, Bank
 from .errors import OutputError, PrepError
+from .plan import PlannedQuestion, StudyPlan, card_count
+from .topics import TopicMatch
 from .untrusted import for_terminal
 
 MANIFEST_NAME = "prep-manifest.json"
@@ -165,7 +167,7 @@ def _id(value: object) -> str:
 def _text(value: object) -> str:
     if not isinstance(value, str) or len(value) > 2000:
         raise ValueError("bad text")
-    return "".join(char for char in value if unicodedata.category(char)[0] != "C")
+    return for_terminal(value)  # the same filter the writer used, so names compare equal
 
 
 def _score(value: object) -> float:
@@ -411,3 +413,23 @@ def replace_folder(out_dir: Path, files: dict[str, bytes]) -> None:
         raise OutputError(f"cannot write {out_dir}: {err.strerror}; choose another folder with --out") from None
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
+
+
+def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:
+    """The deck name, study plan and guide path of a folder `prep build` wrote."""
+    manifest = read_manifest(out_dir)
+    if manifest is None:
+        raise PrepError(
+            f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); pass a posting instead"
+        )
+    by_id = {bank.id: bank for bank in banks}
+    questions = {question.id: question for bank in banks for question in bank.questions}
+    topics = {t.id: TopicMatch(by_id[t.id], t.score, t.evidence) for t in manifest.topics if t.id in by_id}
+    items = []
+    for question_id, day in manifest.plan:
+        question = questions.get(question_id)
+        if question is not None and question.topic_id in topics:  # a question since removed is skipped
+            items.append(PlannedQuestion(question, topics[question.topic_id], day, card_count(question)))
+    plan = StudyPlan(tuple(items), manifest.per_day, tuple(topics.values()))
+    slug = out_dir.resolve().name
+    return manifest.name, plan, out_dir / f"{slug}-guide.md"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from .words import plural
+
 
 class PrepError(Exception):
     """A problem with the user's input or environment, not a bug in prep."""
@@ -27,6 +29,6 @@ class BankError(PrepError):
         summary = (
             problems[0]
             if len(problems) == 1
-            else f"{problems[0]} (and {len(problems) - 1} more problems; run `prep banks lint`)"
+            else f"{problems[0]} (and {plural(len(problems) - 1, 'more problem')}; run `prep banks lint`)"
         )
         super().__init__(summary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from .banks import CLOZE_PATTERN, Question
-from .plan import StudyPlan
+from .plan import StudyPlan, anki_daily_limit
 from .select import TopicSelection
 from .topics import TopicReport
 from .untrusted import for_terminal
@@ -17,7 +17,6 @@ KIND_LABELS = {
     "choice": "multiple choice",
     "behavioural": "behavioural",
 }
-_FENCE = re.compile(r"^(```|~~~)", re.M)
 MAX_HEADING = 80
 _CODE_SPAN = re.compile(r"(`+)(?:.+?)\1", re.S)
 
@@ -96,7 +95,7 @@ def render_guide(
         "Answers are folded: try each question before you open it."
     )
     if deck_file:
-        out += ["", *_how_to_study(deck_file, posting_tag, shared or {})]
+        out += ["", *_how_to_study(deck_file, plan.per_day, posting_tag, shared or {})]
     if report.added or report.skipped:
         choices = [f"added {', '.join(report.added)} (--topic)"] if report.added else []
         choices += [f"skipped {', '.join(report.skipped)} (--skip)"] if report.skipped else []
@@ -142,10 +141,10 @@ def _code(text: str) -> str:
     return for_terminal(text).replace("`", "'")
 
 
-def _how_to_study(deck_file: str, posting_tag: str | None, shared: dict[str, int]) -> list[str]:
+def _how_to_study(deck_file: str, per_day: int, posting_tag: str | None, shared: dict[str, int]) -> list[str]:
     lines = [
-        f"**In Anki**: File → Import `{deck_file}`. Keep the deck's default options: Anki then serves "
-        "the new cards in the plan's order below, 20 a day.",
+        f"**In Anki**: File → Import `{deck_file}`, then {anki_daily_limit(per_day)}: Anki serves "
+        f"the new cards in the plan's order below, {plural(per_day, 'card')} a day.",
     ]
     if posting_tag:
         lines += [

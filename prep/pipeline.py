@@ -16,6 +16,7 @@ from .deck import (
     NoteSpec,
     context_html,
     deck_bytes,
+    dropped_tag,
     note_guid,
     note_type_signatures,
     posting_deck,
@@ -30,7 +31,6 @@ from .deckdir import (
     PreviousDeck,
     check_ownership,
     folder_lock,
-    read_manifest,
     read_previous_deck,
     replace_folder,
     sibling_manifests,
@@ -39,11 +39,11 @@ from .deckdir import (
 )
 from .errors import PostingError, PrepError
 from .guide import render_guide
-from .plan import DEFAULT_PER_DAY, PlannedQuestion, StudyPlan, card_count, make_plan
+from .plan import DEFAULT_PER_DAY, StudyPlan, anki_daily_limit, card_count, make_plan
 from .posting import Posting, PostingLine
 from .quiz import draw_quiz, render_printable_quiz
 from .render import save_render_cache
-from .topics import TopicMatch, TopicReport, find_topics
+from .topics import TopicReport, find_topics
 from .untrusted import for_terminal
 from .words import clip, plural
 
@@ -144,7 +144,7 @@ class _Prepared:
             for topic in self.plan.topics
         )
         plan = tuple((item.question.id, item.day) for item in self.plan.items)
-        source = clip(self.report.posting.source, MAX_SOURCE)
+        source = clip(for_terminal(self.report.posting.source), MAX_SOURCE)
         return Manifest(self.display_name, source, self.plan.per_day, topics, plan)
 
 
@@ -206,7 +206,7 @@ def _prepare(
     skip_topics: tuple[str, ...],
 ) -> _Prepared:
     # A name is shown in the terminal, the guide and Anki's deck list: one printable line.
-    display_name = clip(for_terminal(name) if name is not None else posting.display_name, MAX_NAME)
+    display_name = clip(for_terminal(name if name is not None else posting.display_name), MAX_NAME)
     slug = slugify(display_name)
     if name is not None and not slug:
         raise PrepError(f"--name {for_terminal(name)!r} has no letters or digits to name a folder with; add some")
@@ -228,10 +228,11 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         out_dir / f"{item.slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md")
     )
     with folder_lock(out_root, item.slug):
-        source = clip(item.report.posting.source, MAX_SOURCE)
+        source = clip(for_terminal(item.report.posting.source), MAX_SOURCE)
         check_ownership(out_dir, item.display_name, source, item.named_by_user)
         siblings = {**sibling_manifests(out_root, exclude=item.slug), **batch}
         siblings.pop(item.slug, None)
+        shared = _shared_counts(item.plan, siblings)
         specs = _planned_specs(item, siblings)
         previous = read_previous_deck(deck_path)
         carried, retired, dropped = _carried_specs(item, previous.notes, {spec.guid for spec in specs}, banks, siblings)
@@ -245,7 +246,7 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
             item.display_name,
             deck_file=deck_path.name,
             quiz_command=f"prep quiz {out_dir}",
-            shared=_shared_counts(item.plan, siblings),
+            shared=shared,
             posting_tag=posting_tag(item.slug),
         )
         quiz_items = draw_quiz(item.plan.selections(), count=PRINTABLE_QUIZ_SIZE, seed=item.slug)
@@ -271,7 +272,7 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         changed,
         retired,
         dropped,
-        _shared_counts(item.plan, siblings),
+        shared,
     )
 
 
@@ -332,7 +333,7 @@ def _carried_specs(
         if question is not None and question.kind == kind:
             postings = _sibling_postings(question, siblings)
             spec = _spec(question, bank.name, deck, postings)
-            carried.append(_with_tags(spec, (*spec.tags, f"prep::dropped::{item.slug}")))
+            carried.append(_with_tags(spec, (*spec.tags, dropped_tag(item.slug))))
             dropped += 1
         else:
             tags = tuple(tag for tag in note.tags if valid_tag(tag)) + (RETIRED_TAG,)
@@ -395,9 +396,9 @@ def _description(item: _Prepared) -> str:
     sources = " + ".join(html.escape(_source_name(source)) for source in item.report.posting.source.split(" + "))
     return (
         f"<p>Interview prep for <b>{html.escape(item.display_name)}</b>, built by prep from {sources}: "
-        f"{plural(plan.cards, 'card')} over {plural(plan.days, 'day')} at {plan.per_day} new cards a day, "
+        f"{plural(plan.cards, 'card')} over {plural(plan.days, 'day')} at {plural(plan.per_day, 'new card')} a day, "
         f"{plural(len(topics), 'topic')}, strongest first ({named}).</p>"
-        "<p><b>How to study</b>: keep Anki's default options for this deck and study every day; the order "
+        f"<p><b>How to study</b>: {anki_daily_limit(plan.per_day)} and study every day; the order "
         "the new cards come in is the plan. Each card says where the posting asks for it. At the end of "
         "day N, test yourself with <code>prep quiz FOLDER --day N</code>, FOLDER being the one the deck file "
         f"came in; the study guide there, <code>{html.escape(item.slug)}-guide.md</code>, has the same plan "
@@ -437,23 +438,3 @@ def _content_words(text: str) -> frozenset[str]:
     return frozenset(
         word.rstrip("s") for word in _WORD.findall(text.lower()) if len(word) > 2 and word not in _COMMON_WORDS
     )
-
-
-def load_deck_plan(out_dir: Path, banks: list[Bank]) -> tuple[str, StudyPlan, Path]:
-    """The deck name, study plan and guide path of a folder `prep build` wrote."""
-    manifest = read_manifest(out_dir)
-    if manifest is None:
-        raise PrepError(
-            f"{out_dir} is not a deck folder written by `prep build` (no {MANIFEST_NAME}); pass a posting instead"
-        )
-    by_id = {bank.id: bank for bank in banks}
-    questions = {question.id: question for bank in banks for question in bank.questions}
-    topics = {t.id: TopicMatch(by_id[t.id], t.score, t.evidence) for t in manifest.topics if t.id in by_id}
-    items = []
-    for question_id, day in manifest.plan:
-        question = questions.get(question_id)
-        if question is not None and question.topic_id in topics:  # a question since removed is skipped
-            items.append(PlannedQuestion(question, topics[question.topic_id], day, 1))
-    plan = StudyPlan(tuple(items), manifest.per_day, tuple(topics.values()))
-    slug = out_dir.resolve().name
-    return manifest.name, plan, out_dir / f"{slug}-guide.md"

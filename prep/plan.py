@@ -148,3 +148,10 @@ def _served_order(chosen: list, per_day: int) -> tuple[PlannedQuestion, ...]:
         )
         items += [PlannedQuestion(c[4], c[3], day, card_count(c[4])) for c in day_candidates]
     return tuple(items)
+
+
+def anki_daily_limit(per_day: int) -> str:
+    """How to get `per_day` new cards a day in Anki: its default is 20."""
+    if per_day == DEFAULT_PER_DAY:
+        return "keep the deck's default options (20 new cards a day)"
+    return f"set the deck's New cards/day to {per_day} (Deck options → Daily limits)"

@@ -126,10 +126,6 @@ _RULED_OUT = re.compile(
     r"\bnot (?:required|needed|necessary|expected)\b|\bno need for\b",
     re.I,
 )
-# Terminal escape sequences (CSI, OSC, DCS and the like, 7- and 8-bit), removed whole
-# so no parameter text is left behind; the payload is bounded so scanning stays linear.
-# Zero-width, bidirectional-override and other invisible format characters: removed, so
-# "Kaf\u200bka" is Kafka and nothing can reorder what a terminal or a card shows.
 _C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SPACES = re.compile(r"\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?;])\s+")

@@ -379,8 +379,8 @@ class History:
     def warning(self) -> str | None:
         if not self.skipped:
             return None
-        lines = "line" if self.skipped == 1 else "lines"
-        return f"skipped {self.skipped} unreadable {lines} in {self.path} (quizzes cut short or edited by hand)"
+        skipped = plural(self.skipped, "unreadable line")
+        return f"skipped {skipped} in {self.path} (quizzes cut short or edited by hand)"
 
 
 def load_history(path: Path) -> History:

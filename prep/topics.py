@@ -1,8 +1,9 @@
 """Find the topics a posting asks for: bank aliases matched line by line.
 
-Each match keeps its posting line as evidence; a topic's score is the sum of its
-evidence lines' section weights, so a must-have requirement counts more than the
-company blurb, and benefits or job-board text count for nothing.
+Each match keeps its posting line as evidence. A topic's score starts from its best
+line's section weight and each further line adds half the one before (a behavioural
+topic counts its best line only), so a must-have requirement counts more than the
+company blurb, repeats saturate, and benefits or job-board text count for nothing.
 """
 
 from __future__ import annotations
@@ -486,11 +487,6 @@ _WORD = re.compile(r"\w+")
 @lru_cache(maxsize=8)
 def alias_index(banks: tuple[Bank, ...]) -> AliasIndex:
     return AliasIndex(banks)
-
-
-def find_spans(text: str, banks: list[Bank]) -> list[tuple[int, int, Bank]]:
-    """Alias matches in one line (see AliasIndex.spans)."""
-    return alias_index(tuple(banks)).spans(text)
 
 
 def resolve_topic_ids(

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 
-def plural(count: int, word: str, many: str | None = None) -> str:
+def plural(count: int, word: str) -> str:
     """`count` and the word, in the plural unless the count is 1 ("1 card", "0 cards")."""
-    return f"{count} {word if count == 1 else many or word + 's'}"
+    return f"{count} {word if count == 1 else word + 's'}"
 
 
 def clip(text: str, width: int) -> str:

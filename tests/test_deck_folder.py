@@ -409,3 +409,9 @@ def test_two_postings_for_one_folder_in_one_call_write_nothing(tmp_path, write):
     result = run("build", str(EXAMPLE_POSTING), str(copy), "--out", str(tmp_path / "out"))
     assert result.exit_code == 1 and "would both be written to" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_a_name_with_private_use_characters_rebuilds(tmp_path, write):
+    posting = write("icon.txt", "Kafka Engineer \ue000\nRequirements\n- Apache Kafka in production\n")
+    build(str(posting), "--out", str(tmp_path))
+    build(str(posting), "--out", str(tmp_path))  # the manifest's name reads back as it was written
