@@ -28,7 +28,7 @@ from .banks import ID_PATTERN, Bank
 from .errors import OutputError, PrepError
 from .plan import PlannedQuestion, StudyPlan, card_count
 from .topics import TopicMatch
-from .untrusted import for_terminal
+from .untrusted import FileTooLarge, NotRegularFile, for_terminal, read_regular
 
 MANIFEST_NAME = "prep-manifest.json"
 MANIFEST_VERSION = 2
@@ -111,25 +111,21 @@ class ManifestError(PrepError):
 def read_manifest(out_dir: Path) -> Manifest | None:
     """The manifest in `out_dir`, None if there is none; ManifestError if it is damaged."""
     path = out_dir / MANIFEST_NAME
-    try:
-        if not path.is_file():  # a FIFO or device must not block or flood the read
-            if path.exists() or path.is_symlink():
-                raise ManifestError(f"{path} is not a regular file; delete it and build again")
-            return None
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_MANIFEST_BYTES + 1)
+    damaged = f"delete {out_dir} and build again, or build with another --out"
+    try:  # opened without blocking and checked on the open file: a FIFO or device is refused
+        raw = read_regular(path, MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         return None
+    except FileTooLarge:
+        raise ManifestError(f"{path} is damaged (too large); {damaged}") from None
+    except NotRegularFile:
+        raise ManifestError(f"{path} is not a regular file; delete it and build again") from None
     except OSError as err:
         raise ManifestError(f"cannot read {path}: {err.strerror}") from None
     try:
-        if len(raw) > MAX_MANIFEST_BYTES:
-            raise ValueError("too large")
         return _manifest_from(json.loads(raw.decode("utf-8")))
     except (ValueError, TypeError, KeyError, RecursionError) as err:
-        raise ManifestError(
-            f"{path} is damaged ({err}); delete {out_dir} and build again, or build with another --out"
-        ) from None
+        raise ManifestError(f"{path} is damaged ({err}); {damaged}") from None
 
 
 def _manifest_from(data: object) -> Manifest:

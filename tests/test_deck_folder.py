@@ -415,3 +415,13 @@ def test_a_name_with_private_use_characters_rebuilds(tmp_path, write):
     posting = write("icon.txt", "Kafka Engineer \ue000\nRequirements\n- Apache Kafka in production\n")
     build(str(posting), "--out", str(tmp_path))
     build(str(posting), "--out", str(tmp_path))  # the manifest's name reads back as it was written
+
+
+def test_a_fifo_planted_as_the_manifest_never_blocks(tmp_path):
+    import os
+
+    folder = tmp_path / "deck"
+    folder.mkdir()
+    os.mkfifo(folder / "prep-manifest.json")
+    result = run("quiz", str(folder), "--count", "1")
+    assert result.exit_code == 1 and "is not a regular file" in result.output
