@@ -41,6 +41,7 @@ class _Loader(_BaseLoader):
 
 
 KINDS = ("qa", "cloze", "choice", "behavioural")
+CHOICE_LETTERS = "ABCDE"  # choices are shown lettered; a bank may give 3 to 5
 DIFFICULTIES = ("fundamental", "intermediate", "senior")
 CATEGORIES = ("technical", "behavioural")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -120,6 +121,10 @@ class Star:
     task: str
     action: str
     result: str
+
+    def steps(self) -> tuple[tuple[str, str], ...]:
+        """("Situation", hint), … in STAR order, as cards, guide and quiz show them."""
+        return tuple((key.capitalize(), getattr(self, key)) for key in STAR_KEYS)
 
 
 @dataclass(frozen=True)

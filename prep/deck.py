@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import genanki
 
-from .banks import Question, Reference
+from .banks import CHOICE_LETTERS, Question, Reference
 from .deckdir import note_type_signature
 from .render import highlight_css, to_html, to_inline_html
 
@@ -326,24 +326,13 @@ def _fields(question: Question, topic_name: str, context: str) -> tuple[str, ...
     if question.kind == "cloze":
         return (to_html(question.question), to_html(question.answer) if question.answer else "", *common)
     if question.kind == "choice":
-        letters = "ABCDE"
         correct = next(i for i, choice in enumerate(question.choices) if choice.correct)
-        answer = f"{letters[correct]}. {to_inline_html(question.choices[correct].text)}"
+        answer = f"{CHOICE_LETTERS[correct]}. {to_inline_html(question.choices[correct].text)}"
         choices = _list_html(tuple(choice.text for choice in question.choices), ordered=True)
         return (to_html(question.question), choices, answer, to_html(question.answer), *common)
     star = question.star
     assert star is not None, "the bank loader requires a STAR outline on behavioural questions"
     star_html = (
-        "<dl>"
-        + "".join(
-            f"<dt>{label}</dt><dd>{to_inline_html(text)}</dd>"
-            for label, text in (
-                ("Situation", star.situation),
-                ("Task", star.task),
-                ("Action", star.action),
-                ("Result", star.result),
-            )
-        )
-        + "</dl>"
+        "<dl>" + "".join(f"<dt>{label}</dt><dd>{to_inline_html(text)}</dd>" for label, text in star.steps()) + "</dl>"
     )
     return (to_html(question.question), to_html(question.answer), star_html, _list_html(question.follow_ups), *common)

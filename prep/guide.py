@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from .banks import CLOZE_PATTERN, Question
+from .banks import CHOICE_LETTERS, CLOZE_PATTERN, Question
 from .plan import StudyPlan, anki_daily_limit
 from .select import TopicSelection
 from .topics import TopicReport
@@ -210,10 +210,13 @@ def _question_block(question: Question, repeat_question: bool = True) -> list[st
         body = [revealed] + (["", escape_html(question.answer)] if question.answer else [])
         return [blanked, "", *_details("Answer", body)]
     if question.kind == "choice":
-        letters = "ABCDE"
-        choices = [f"{letters[i]}. {_inline(choice.text)}  " for i, choice in enumerate(question.choices)]
+        choices = [f"{CHOICE_LETTERS[i]}. {_inline(choice.text)}  " for i, choice in enumerate(question.choices)]
         correct = next(i for i, choice in enumerate(question.choices) if choice.correct)
-        body = [f"**{letters[correct]}.** {_inline(question.choices[correct].text)}", "", escape_html(question.answer)]
+        body = [
+            f"**{CHOICE_LETTERS[correct]}.** {_inline(question.choices[correct].text)}",
+            "",
+            escape_html(question.answer),
+        ]
         return [*lead, *choices, "", *_details("Answer", body)]
     if question.kind == "behavioural":
         star = question.star
@@ -227,12 +230,7 @@ def _question_block(question: Question, repeat_question: bool = True) -> list[st
             "| | Hint | Your story |",
             "|---|---|---|",
         ]
-        for label, hint in (
-            ("Situation", star.situation),
-            ("Task", star.task),
-            ("Action", star.action),
-            ("Result", star.result),
-        ):
+        for label, hint in star.steps():
             block.append(f"| **{label}** | {_inline(hint).replace('|', '&#124;')} | |")
         return block + _follow_ups(question)
     return [*lead, *_details("Answer", [escape_html(question.answer)]), *_follow_ups(question)]

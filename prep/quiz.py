@@ -18,14 +18,13 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .banks import CLOZE_PATTERN, ID_PATTERN, Question
+from .banks import CHOICE_LETTERS, CLOZE_PATTERN, ID_PATTERN, Question
 from .errors import PrepError
 from .guide import escape_html, markdown_text, section_heading
 from .select import TopicSelection
 from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail
 from .words import plural
 
-LETTERS = "ABCDE"
 HISTORY_ENV = "PREP_HISTORY"
 GRADES = {"y": True, "yes": True, "n": False, "no": False}
 # The history only grows; what is read of it is bounded (the newest part), so a huge
@@ -133,9 +132,13 @@ def run_quiz(items: list[QuizItem], ask: Callable[[str], str | None], say: Calla
 
 def _ask_choice(question: Question, ask, say) -> bool | None:
     say(question.question)
-    say("  \n".join(f"**{letter}.** {choice.text}" for letter, choice in zip(LETTERS, question.choices, strict=False)))
+    say(
+        "  \n".join(
+            f"**{letter}.** {choice.text}" for letter, choice in zip(CHOICE_LETTERS, question.choices, strict=False)
+        )
+    )
     right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-    last = LETTERS[len(question.choices) - 1]
+    last = CHOICE_LETTERS[len(question.choices) - 1]
     while True:  # an empty or unreadable reply asks again: it is never graded
         reply = ask(f"Your answer (A-{last}): ")
         if reply is None:
@@ -147,14 +150,14 @@ def _ask_choice(question: Question, ask, say) -> bool | None:
     if picked == right:
         say("Correct.", "right")
     else:
-        say(f"Not quite: the answer is {LETTERS[right]}.", "wrong")
+        say(f"Not quite: the answer is {CHOICE_LETTERS[right]}.", "wrong")
     say(question.answer)
     return picked == right
 
 
 def _choice_index(reply: str, count: int) -> int | None:
-    if len(reply) == 1 and reply.upper() in LETTERS[:count]:
-        return LETTERS.index(reply.upper())
+    if len(reply) == 1 and reply.upper() in CHOICE_LETTERS[:count]:
+        return CHOICE_LETTERS.index(reply.upper())
     if reply.isdigit() and 1 <= int(reply) <= count:
         return int(reply) - 1
     return None
@@ -211,7 +214,7 @@ def render_printable_quiz(items: list[QuizItem], name: str) -> str:
         if question.kind == "choice":
             choices = [
                 f"{letter}. {escape_html(choice.text)}"
-                for letter, choice in zip(LETTERS, question.choices, strict=False)
+                for letter, choice in zip(CHOICE_LETTERS, question.choices, strict=False)
             ]
             block += "  \n" + "  \n".join(choices)
         else:
@@ -280,7 +283,7 @@ def _answer_key(item: QuizItem) -> str:
     question = item.question
     if question.kind == "choice":
         right = next(i for i, choice in enumerate(question.choices) if choice.correct)
-        return f"**{LETTERS[right]}.** {key_points(question.answer, KEY_LENGTH - 45)}"
+        return f"**{CHOICE_LETTERS[right]}.** {key_points(question.answer, KEY_LENGTH - 45)}"
     if question.kind == "cloze":
         hidden = ", ".join(match.group(2) for match in CLOZE_PATTERN.finditer(question.question))
         points = key_points(question.answer, max(0, KEY_LENGTH - 80 - len(hidden))) if question.answer else ""
