@@ -17,12 +17,11 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from contextlib import suppress
 from pathlib import Path
 
 from . import __version__
-from .untrusted import CONTROL_CHARACTERS, read_regular
+from .untrusted import CONTROL_CHARACTERS, read_regular, replace_file
 
 CACHE_ENV = "PREP_CACHE_DIR"
 FORMAT = 1
@@ -75,16 +74,7 @@ def write(name: str, value: object, keep: int = 1) -> None:
         payload = json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
         path = _entry_path(name)
         path.parent.mkdir(parents=True, exist_ok=True)
-        # mkstemp: O_EXCL with an unpredictable name, so a planted symlink is never followed.
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{name}-", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(_header(payload) + payload)
-            os.replace(tmp, path)
-        except BaseException:
-            with suppress(OSError):
-                os.unlink(tmp)
-            raise
+        replace_file(path, _header(payload) + payload)
         _prune(path.parent, name.split("-")[0], keep)
     except Exception:  # noqa: BLE001 - read-only, full, not a folder, odd value: the cache is optional
         return

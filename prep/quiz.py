@@ -11,7 +11,6 @@ import os
 import random
 import re
 import stat
-import tempfile
 import time
 from collections.abc import Callable, Collection, Iterable
 from contextlib import suppress
@@ -22,7 +21,7 @@ from .banks import CHOICE_LETTERS, CLOZE_PATTERN, ID_PATTERN, Question
 from .errors import PrepError
 from .guide import escape_html, markdown_text, section_heading
 from .select import TopicSelection
-from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail
+from .untrusted import NONBLOCKING_OPEN, for_terminal, read_regular_tail, replace_file
 from .words import plural
 
 HISTORY_ENV = "PREP_HISTORY"
@@ -245,21 +244,10 @@ def printable_quiz_target(raw: str) -> Path:
 def write_printable_quiz(raw_path: str, text: str) -> Path:
     """Write the printable quiz to the file `raw_path` names, whole or not at all."""
     path = printable_quiz_target(raw_path)
-    folder = path.parent
     try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        replace_file(path, text.encode("utf-8"), 0o644)
     except OSError as err:
         raise PrepError(f"cannot write {path}: {err.strerror}; give --print a file in a folder you can write") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise PrepError(f"cannot write {path}: {err.strerror}; give --print a file in a folder you can write") from None
-    finally:
-        with suppress(OSError):
-            os.unlink(tmp)
     return path
 
 

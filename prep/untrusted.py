@@ -11,6 +11,8 @@ import errno
 import os
 import re
 import stat
+import tempfile
+from contextlib import suppress
 from pathlib import Path
 
 # Terminal escape sequences (CSI, OSC, DCS…, 7- and 8-bit), removed whole so no payload is left.
@@ -122,3 +124,20 @@ def read_regular_tail(path: Path, limit: int) -> tuple[bytes, bool]:
         return _read_fd(fd, limit), start > 0
     finally:
         os.close(fd)
+
+
+def replace_file(path: Path, data: bytes, mode: int | None = None) -> None:
+    """Write `data` to `path` whole or not at all: through a fresh temporary file beside it
+    (mkstemp: O_EXCL and an unpredictable name, so a planted symlink is never followed),
+    renamed over `path`. Raises OSError; no temporary file is left behind."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        if mode is not None:
+            os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with suppress(OSError):
+            os.unlink(tmp)
+        raise

@@ -25,7 +25,7 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from prep import cache, load_banks, render
+from prep import cache, load_banks, render, untrusted
 from prep.banks import (
     MAX_BANK_BYTES,
     MAX_QUESTIONS,
@@ -328,7 +328,7 @@ def _read_only_cache(monkeypatch):
     def refuse(*args, **kwargs):
         raise OSError(30, "Read-only file system")
 
-    monkeypatch.setattr(cache.tempfile, "mkstemp", refuse)
+    monkeypatch.setattr(untrusted.tempfile, "mkstemp", refuse)
 
 
 def _full_disk_cache(monkeypatch):
@@ -341,7 +341,7 @@ def _full_disk_cache(monkeypatch):
         os.close(device)
         return fd, name
 
-    monkeypatch.setattr(cache.tempfile, "mkstemp", full)
+    monkeypatch.setattr(untrusted.tempfile, "mkstemp", full)
 
 
 def _no_temporary_files(env: Env) -> None:
