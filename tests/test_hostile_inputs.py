@@ -246,6 +246,18 @@ CASES = [
         expect=("kafka", "Größe"),
     ),
     Case(
+        "cp1252 French undeclared",
+        file("p.txt", "Développeur confirmé\nExigences\n- Expérience avec Kafka, très appréciée\n".encode("cp1252")),
+        None,
+        expect=("kafka", "Expérience"),
+    ),
+    Case(
+        "iso8859-7 Greek undeclared",
+        file("p.txt", "Μηχανικός λογισμικού\nΑπαιτήσεις\n- Εμπειρία με Kafka και PostgreSQL\n".encode("iso8859_7")),
+        None,
+        expect=("kafka", "Εμπειρία"),
+    ),
+    Case(
         "meta charset koi8-r",
         file("p.html", f'<html><head><meta charset="koi8-r"></head><body><pre>{RUSSIAN}</pre>'.encode("koi8_r")),
         None,
