@@ -492,19 +492,9 @@ def quiz(
         prep quiz --history
     """
     from .deckdir import load_deck_plan
+    from .history import history_path, history_report, load_history, miss_rates, save_result
     from .plan import make_plan
-    from .quiz import (
-        draw_quiz,
-        history_path,
-        history_report,
-        load_history,
-        miss_rates,
-        printable_quiz_target,
-        render_printable_quiz,
-        run_quiz,
-        save_result,
-        write_printable_quiz,
-    )
+    from .quiz import draw_quiz, printable_quiz_target, render_printable_quiz, run_quiz, write_printable_quiz
 
     try:
         history_file = history_path()

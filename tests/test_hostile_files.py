@@ -36,7 +36,7 @@ from prep.banks import (
     bundled_banks_dir,
 )
 from prep.cli import main
-from prep.quiz import load_history
+from prep.history import load_history
 from prep.untrusted import CONTROL_CHARACTERS
 
 from .conftest import EXAMPLE_POSTING, FIXTURES
