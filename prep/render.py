@@ -4,19 +4,23 @@ images shown as links (a card never loads anything from the network)."""
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import re
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pygments
-from markdown_it import MarkdownIt
-from markdown_it.common.utils import escapeHtml
 
 from . import cache
 
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+
 MAX_CACHED_RENDERS = 20000
-# Pygments is imported only where it works (a code block not yet in the render cache,
-# the card CSS not yet cached): importing it costs as much as the rest of a warm build.
+# markdown-it and Pygments' lexers are imported only where they work (Markdown not yet in
+# the render cache, the card CSS not yet cached): a warm build renders nothing, and
+# importing them costs it more than the rest of its work on the cards.
 _SAFE_CSS = re.compile(r"[^<>@\\]*")
 
 
@@ -38,6 +42,8 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
 def _image_as_link(renderer, tokens, idx, options, env) -> str:
     # An <img> would be fetched on every review (a tracking pixel); the linter rejects
     # images, and whatever gets past it is shown as a link the user may choose to follow.
+    from markdown_it.common.utils import escapeHtml
+
     token = tokens[idx]
     alt = escapeHtml(renderer.renderInlineAsText(token.children or [], options, env)) or "image"
     source = str(token.attrGet("src") or "")
@@ -48,6 +54,8 @@ def _image_as_link(renderer, tokens, idx, options, env) -> str:
 
 @lru_cache(maxsize=1)
 def _markdown() -> MarkdownIt:
+    from markdown_it import MarkdownIt
+
     # html=False: a bank cannot put <script> or any other tag into a card.
     markdown = MarkdownIt("commonmark", {"html": False, "highlight": _highlight}).enable("table")
     markdown.add_render_rule("image", _image_as_link)
@@ -78,10 +86,12 @@ _rendered_new = 0
 
 @lru_cache(maxsize=1)
 def _renderer_key() -> str:
-    import markdown_it
-
-    source = Path(__file__).read_bytes()
-    return f"{hashlib.sha256(source).hexdigest()[:16]}-{markdown_it.__version__}-{pygments.__version__}"
+    """This module's source, markdown-it's (whose `__init__` names its version, read
+    without importing it) and Pygments' version: a change to any renders again."""
+    digest = hashlib.sha256(Path(__file__).read_bytes())
+    spec = importlib.util.find_spec("markdown_it")
+    digest.update(Path(spec.origin).read_bytes() if spec and spec.origin else b"")
+    return f"{digest.hexdigest()[:16]}-{pygments.__version__}"
 
 
 def to_html(markdown_text: str) -> str:
