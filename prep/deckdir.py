@@ -17,6 +17,7 @@ import re
 import shutil
 import sqlite3
 import tempfile
+import time
 import unicodedata
 import zipfile
 from collections.abc import Iterator
@@ -35,8 +36,11 @@ MANIFEST_VERSION = 2
 MAX_MANIFEST_BYTES = 8 * 1024 * 1024
 MAX_DECK_BYTES = 256 * 1024 * 1024
 MAX_SIBLINGS = 200
-# A note modification time prep accepts from a file it reads back: 2000-01-01 to 2100-01-01.
-MOD_RANGE = (946684800, 4102444800)
+# A modification time prep accepts from a deck it reads back: from 2000-01-01 to a day
+# from now (clocks drift). A planted time in the future would be kept for every unchanged
+# note, and Anki would then let that note overwrite the user's edits on each import.
+MIN_MOD = 946684800
+MAX_MOD_AHEAD = 24 * 3600
 _TAG = re.compile(r"^prep::[a-z]+::[a-z0-9-]+$|^prep::[a-z]+$")
 _TRANSLITERATION = str.maketrans(
     {
@@ -235,12 +239,13 @@ def read_previous_deck(path: Path) -> PreviousDeck:
     except (OSError, KeyError, zipfile.BadZipFile, sqlite3.Error, RuntimeError, ValueError):
         return empty  # sqlite3.OperationalError ("interrupted") included: the deck is ignored
     notes = {}
+    latest = int(time.time()) + MAX_MOD_AHEAD
     for guid, model_id, mod, fields, tags in rows:
         if not all(isinstance(v, str) for v in (guid, fields, tags)) or not all(
             isinstance(v, int) for v in (model_id, mod)
         ):
             continue
-        if not MOD_RANGE[0] <= mod <= MOD_RANGE[1] or len(guid) > 64:
+        if not MIN_MOD <= mod <= latest or len(guid) > 64:
             continue
         notes[guid] = DeckNote(guid, model_id, mod, tuple(fields.split("\x1f")), tuple(tags.split()))
     return PreviousDeck(notes, _note_types(models))
@@ -270,7 +275,7 @@ def _note_types(models_json: object) -> dict[int, tuple[str, int]]:
             templates = [(template["qfmt"], template["afmt"]) for template in model["tmpls"]]
             if all(isinstance(v, str) for v in [*fields, *(t for pair in templates for t in pair), model["css"]]):
                 mod = model["mod"]
-                if isinstance(mod, int) and MOD_RANGE[0] <= mod <= MOD_RANGE[1]:
+                if isinstance(mod, int) and MIN_MOD <= mod <= time.time() + MAX_MOD_AHEAD:
                     signatures[int(model["id"])] = (note_type_signature(fields, templates, model["css"]), mod)
         return signatures
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):

@@ -425,3 +425,30 @@ def test_a_fifo_planted_as_the_manifest_never_blocks(tmp_path):
     os.mkfifo(folder / "prep-manifest.json")
     result = run("quiz", str(folder), "--count", "1")
     assert result.exit_code == 1 and "is not a regular file" in result.output
+
+
+def test_a_planted_future_modification_time_is_not_kept(tmp_path):
+    """A note time in the future would make Anki prefer prep's note over the user's edits
+    on every import; read back, it counts as unknown and the note gets the build's time."""
+    out = tmp_path / "out"
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    apkg = next(out.glob("*/*.apkg"))
+    with zipfile.ZipFile(apkg) as archive:
+        database = archive.read("collection.anki2")
+    connection = sqlite3.connect(":memory:")
+    connection.deserialize(database)
+    future = int(time.time()) + 10 * 365 * 24 * 3600
+    connection.execute("update notes set mod = ?", (future,))
+    connection.commit()
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("collection.anki2", connection.serialize())
+    apkg.write_bytes(buffer.getvalue())
+    assert read_previous_deck(apkg).notes == {}
+
+    build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
+    with zipfile.ZipFile(apkg) as archive:
+        connection = sqlite3.connect(":memory:")
+        connection.deserialize(archive.read("collection.anki2"))
+    mods = [row[0] for row in connection.execute("select mod from notes")]
+    assert mods and max(mods) <= time.time() + 1
