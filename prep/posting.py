@@ -12,7 +12,6 @@ import codecs
 import errno
 import os
 import re
-import stat
 import sys
 import unicodedata
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from .errors import PostingError
-from .untrusted import printable
+from .untrusted import FileTooLarge, NotRegularFile, printable, read_regular
 
 MAX_POSTING_BYTES = 16 * 1024 * 1024
 MAX_LINE_CHARS = 300  # longer lines are kept as sentence-sized pieces (see _excerpts)
@@ -361,7 +360,11 @@ def _binary_ratio(sample: bytes) -> float:
 
 def _check_size(raw: bytes, name: str) -> None:
     if len(raw) > MAX_POSTING_BYTES:
-        raise PostingError(f"{name}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; save only the posting's text")
+        raise PostingError(_too_large(name))
+
+
+def _too_large(name: str) -> str:
+    return f"{name}: larger than {MAX_POSTING_BYTES // (1024 * 1024)} MB; save only the posting's text"
 
 
 def _read_stdin(stdin: BinaryIO | None) -> bytes:
@@ -376,27 +379,17 @@ def _read_stdin(stdin: BinaryIO | None) -> bytes:
 
 
 def _read_file(source: str, name: str) -> bytes:
-    # Opened without blocking and checked on the open handle: a FIFO or device is refused
-    # instead of waiting forever, and nothing can be swapped in between check and read.
+    # A FIFO or device is refused instead of waited on (see untrusted.read_regular).
     try:
-        fd = os.open(source, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
-    except OSError as err:
-        raise PostingError(_open_error(source, name, err)) from None
-    kind = os.fstat(fd).st_mode
-    if not stat.S_ISREG(kind):
-        os.close(fd)
-        if stat.S_ISDIR(kind):
-            raise PostingError(f"{name} is a folder; give a posting file (.txt, .md or .html)")
+        return read_regular(Path(source), MAX_POSTING_BYTES)
+    except FileTooLarge:
+        raise PostingError(_too_large(name)) from None
+    except NotRegularFile:
         raise PostingError(
             f"{name}: not a regular file (a pipe, device or socket); save the posting to a file, or use - for stdin"
-        )
-    if hasattr(os, "set_blocking"):
-        os.set_blocking(fd, True)
-    with os.fdopen(fd, "rb") as handle:
-        try:
-            return handle.read(MAX_POSTING_BYTES + 1)
-        except OSError as err:
-            raise PostingError(f"{name}: cannot read: {err.strerror}") from None
+        ) from None
+    except OSError as err:
+        raise PostingError(_open_error(source, name, err)) from None
 
 
 def _open_error(source: str, name: str, err: OSError) -> str:

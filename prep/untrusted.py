@@ -58,7 +58,10 @@ def for_terminal(text: str) -> str:
 
 
 # Flags for opening what may not be a regular file (some do not exist on Windows).
-NONBLOCKING_OPEN = getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+# O_BINARY: Windows would otherwise translate line ends.
+NONBLOCKING_OPEN = (
+    getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+)
 
 
 class NotRegularFile(OSError):
