@@ -2,7 +2,8 @@
 
 __version__ = "0.1.0"
 
-from .banks import Bank, Question, lint, load_bank, load_banks
+from .banks import Bank, Question, lint, load_bank
+from .bankset import load_banks
 from .errors import BankError, OutputError, PostingError, PrepError
 from .plan import PlannedQuestion, StudyPlan, make_plan
 from .posting import Posting, parse_posting, read_posting

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import click
 
-from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint, load_banks
+from .banks import DIFFICULTIES, bank_files, bundled_banks_dir, lint
+from .bankset import load_banks
 from .errors import BankError, PrepError, UnknownTopicError
 from .plan import DEFAULT_DAYS, DEFAULT_PER_DAY, card_count
 from .posting import POSTING_SUFFIXES, read_posting

@@ -26,15 +26,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from prep import cache, load_banks, render, untrusted
-from prep.banks import (
-    MAX_BANK_BYTES,
-    MAX_QUESTIONS,
-    Bank,
-    _banks_from_plain,
-    _banks_to_plain,
-    bank_files,
-    bundled_banks_dir,
-)
+from prep.banks import MAX_BANK_BYTES, MAX_QUESTIONS, Bank, bank_files, bundled_banks_dir
+from prep.bankset import banks_from_plain, banks_to_plain
 from prep.cli import main
 from prep.history import load_history
 from prep.untrusted import CONTROL_CHARACTERS
@@ -743,20 +736,20 @@ def test_the_cache_reader_turns_any_bytes_into_a_miss(hypothesis_cache, data, wi
     entry.write_bytes((cache._header(data) if with_header else b"") + data)
     value = cache.read(_entry_name(entry))
     assert value is None or json.loads(json.dumps(value)) == value
-    assert _banks_from_plain(value, _bank_paths()) is None
+    assert banks_from_plain(value, _bank_paths()) is None
 
 
 @settings(max_examples=300, deadline=None)
 @given(json_values)
 def test_well_formed_but_wrong_bank_cache_entries_are_a_miss(value):
-    assert _banks_from_plain(value, _bank_paths()) is None
+    assert banks_from_plain(value, _bank_paths()) is None
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_a_bank_cache_entry_changed_anywhere_is_a_miss_or_valid_banks(banks, data):
     """One value replaced deep inside a real entry: the rebuild refuses it or yields banks."""
-    plain = _banks_to_plain(banks)
+    plain = banks_to_plain(banks)
     node = plain
     while True:
         index = data.draw(st.integers(0, len(node) - 1)) if node else 0
@@ -767,7 +760,7 @@ def test_a_bank_cache_entry_changed_anywhere_is_a_miss_or_valid_banks(banks, dat
         node[index] = data.draw(json_values)
     else:
         node.append(data.draw(json_values))
-    rebuilt = _banks_from_plain(plain, _bank_paths())
+    rebuilt = banks_from_plain(plain, _bank_paths())
     assert rebuilt is None or all(isinstance(bank, Bank) for bank in rebuilt)
 
 
