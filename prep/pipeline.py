@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import os
 import re
 import time
 from dataclasses import dataclass, replace
@@ -144,8 +145,18 @@ class _Prepared:
             for topic in self.plan.topics
         )
         plan = tuple((item.question.id, item.day) for item in self.plan.items)
-        source = clip(for_terminal(self.report.posting.source), MAX_SOURCE)
-        return Manifest(self.display_name, source, self.plan.per_day, topics, plan)
+        return Manifest(self.display_name, self.source, self.plan.per_day, topics, plan)
+
+    @property
+    def source(self) -> str:
+        """The posting's source as the manifest records it: a file by its absolute path, so
+        rebuilding it from another folder, or through another relative path, is the same
+        posting (and may replace its deck)."""
+        parts = [
+            part if part == "-" or "://" in part else os.path.abspath(part)
+            for part in self.report.posting.source.split(" + ")
+        ]
+        return clip(for_terminal(" + ".join(parts)), MAX_SOURCE)
 
 
 def merge_postings(postings: list[Posting]) -> Posting:
@@ -228,8 +239,7 @@ def _write(item: _Prepared, banks: list[Bank], out_root: Path, batch: dict[str, 
         out_dir / f"{item.slug}{suffix}" for suffix in (".apkg", "-guide.md", "-quiz.md")
     )
     with folder_lock(out_root, item.slug):
-        source = clip(for_terminal(item.report.posting.source), MAX_SOURCE)
-        check_ownership(out_dir, item.display_name, source, item.named_by_user)
+        check_ownership(out_dir, item.display_name, item.source, item.named_by_user)
         siblings = {**sibling_manifests(out_root, exclude=item.slug), **batch}
         siblings.pop(item.slug, None)
         shared = _shared_counts(item.plan, siblings)

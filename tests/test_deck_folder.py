@@ -248,6 +248,16 @@ def test_same_folder_for_another_posting_is_refused(tmp_path, write):
     build(str(second), "--out", str(out), "--name", "job")  # the user says so: replaced
 
 
+def test_the_same_posting_rebuilds_through_any_path(tmp_path, write, monkeypatch):
+    posting = write("postings/job.txt", "Requirements\n- Apache Kafka in production\n")
+    out = tmp_path / "out"
+    build(str(posting), "--out", str(out))
+    monkeypatch.chdir(tmp_path / "postings")
+    build("job.txt", "--out", str(out), "--cards", "5")
+    manifest = json.loads((out / "job" / "prep-manifest.json").read_text())
+    assert manifest["source"] == str(posting) and len(manifest["plan"]) == 5
+
+
 def test_a_folder_prep_did_not_write_is_never_replaced(tmp_path, write):
     posting = write("job.txt", "Kafka Engineer\nRequirements\n- Apache Kafka in production\n")
     mine = tmp_path / "out" / "kafka-engineer"
