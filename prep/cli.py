@@ -156,14 +156,22 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
     return PlanRequest(budget, per_day, tuple(levels), max_per_topic)
 
 
+def _out_folder(_context: click.Context, _parameter: click.Parameter, value: str) -> Path:
+    # An empty --out would mean the current folder: more likely a shell variable left unset.
+    if not value.strip():
+        raise click.BadParameter("is empty; give a folder (the default is decks)")
+    return Path(value)
+
+
 @main.command()
 @click.argument("postings", nargs=-1, required=True)
 @click.option(
     "--out",
     "out_root",
-    type=click.Path(path_type=Path),
-    default=Path("decks"),
+    type=click.Path(),
+    default="decks",
     show_default=True,
+    callback=_out_folder,
     help="Folder to write into; each posting gets a sub-folder named after it.",
 )
 @click.option("--name", help="Deck name (Company — Role) instead of the one detected in the posting.")
@@ -207,6 +215,8 @@ def build_command(
     """
     if name and len(postings) > 1 and not merge:
         raise click.UsageError("--name needs a single posting, or --merge")
+    if postings.count("-") > 1:
+        raise click.UsageError("standard input (-) can be read only once; give - once and the other postings as files")
     request = _plan_request(days, interview, cards, whole_banks, per_day, levels, max_per_topic)
     from .pipeline import build_decks, merge_postings
 

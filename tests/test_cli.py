@@ -189,6 +189,21 @@ def test_name_with_several_postings_needs_merge(write):
     assert result.exit_code == 2 and "--name needs a single posting" in result.output
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["-", "-", "--merge"], "standard input (-) can be read only once"),
+        ([str(EXAMPLE_POSTING), "--out", ""], "Invalid value for '--out': is empty"),
+        ([str(EXAMPLE_POSTING), "--out", " "], "Invalid value for '--out': is empty"),
+    ],
+)
+def test_build_arguments_that_cannot_be_meant_are_usage_errors(tmp_path, monkeypatch, args, message):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(main, ["build", *args], input=EXAMPLE_POSTING.read_text())
+    assert result.exit_code == 2 and message in result.output, result.output
+    assert not any(tmp_path.iterdir())
+
+
 def test_python_dash_m_prep_runs():
     import subprocess
     import sys
