@@ -39,7 +39,8 @@ class _Loader(_BaseLoader):
 
 
 KINDS = ("qa", "cloze", "choice", "behavioural")
-CHOICE_LETTERS = "ABCDE"  # choices are shown lettered; a bank may give 3 to 5
+CHOICE_LETTERS = "ABCDE"  # choices are shown lettered
+CHOICE_COUNTS = range(3, len(CHOICE_LETTERS) + 1)  # a choice question gives 3 to 5
 DIFFICULTIES = ("fundamental", "intermediate", "senior")
 CATEGORIES = ("technical", "behavioural")
 ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -544,8 +545,8 @@ class _Checker:
                 self.problem(correct_node, f"{what}: correct must be true or false")
             correct = correct_node is not None and str(correct_node.value).lower() in ("true", "yes", "on")
             choices.append(Choice(self.text(fields.get("text"), f"{what}: choice text"), correct))
-        if not 3 <= len(choices) <= 5:
-            self.problem(node, f"{what}: needs 3 to 5 choices, has {len(choices)}")
+        if len(choices) not in CHOICE_COUNTS:
+            self.problem(node, f"{what}: needs {CHOICE_COUNTS[0]} to {CHOICE_COUNTS[-1]} choices, has {len(choices)}")
         if sum(choice.correct for choice in choices) != 1:
             self.problem(node, f"{what}: exactly one choice must have correct: true")
         elif len(choices) > 1:
@@ -566,8 +567,3 @@ class _Checker:
         if fields is None:
             return None
         return Star(*(self.text(fields.get(key), f"{what}: star {key}") for key in STAR_KEYS))
-
-
-# The cache holds banks as plain JSON lists, field by field in the dataclasses' order,
-# and rebuilds them only after checking every value: an entry anyone could have written
-# is never trusted further than a bank file.

@@ -16,6 +16,8 @@ from . import cache
 from .banks import (
     CATEGORIES,
     CHECKED_PATTERN,
+    CHOICE_COUNTS,
+    CLOZE_PATTERN,
     DIFFICULTIES,
     ID_PATTERN,
     IMAGE_PATTERN,
@@ -51,7 +53,10 @@ def _load_banks(extra_folders: list[Path] | None) -> list[Bank]:
     bundled = bank_files([bundled_banks_dir()])
     files = [*bundled, *bank_files(extra_folders or [])]
     contents = {path: read_bank_bytes(path) for path in files}
-    digest = hashlib.sha256(Path(banks_module.__file__).read_bytes() + Path(__file__).read_bytes())
+    digest = hashlib.sha256()
+    for module in (Path(banks_module.__file__), Path(__file__)):
+        source = module.read_bytes()
+        digest.update(f"{len(source)}\0".encode() + source)
     for path, data in contents.items():
         digest.update(f"\0{path}\0{len(data)}\0".encode() + data)
     # One entry per set of banks (bundled alone, bundled plus a contributor's folder...).
@@ -80,6 +85,11 @@ def _load_banks(extra_folders: list[Path] | None) -> list[Bank]:
         raise BankError(problems)
     cache.write(cache_name, banks_to_plain(banks), keep=4)
     return banks
+
+
+# The cache holds banks as plain JSON lists, field by field in the dataclasses' order,
+# and rebuilds them only after checking every value the bank checker checks: an entry
+# anyone could have written is never trusted further than a bank file.
 
 
 def _references_to_plain(references: tuple[Reference, ...]) -> list:
@@ -167,7 +177,10 @@ def _question_from_plain(value: object, bank_id: str, id_prefix: str) -> Questio
         or type(core) is not bool
         or type(choices) is not list
         or (kind == "choice") != bool(choices)
+        or (choices and len(choices) not in CHOICE_COUNTS)
+        or (kind == "cloze" and not CLOZE_PATTERN.search(text))
         or (kind == "behavioural") != (star is not None)
+        or (kind == "behavioural" and not follow_ups)
     ):
         raise _Invalid
     if choices:

@@ -764,6 +764,31 @@ def test_a_bank_cache_entry_changed_anywhere_is_a_miss_or_valid_banks(banks, dat
     assert rebuilt is None or all(isinstance(bank, Bank) for bank in rebuilt)
 
 
+def _forge(plain: list, kind: str, change) -> list:
+    """The entry with `change` applied to the first question of `kind` (question fields:
+    id, kind, difficulty, question, answer, choices, star, follow_ups, references, core)."""
+    question = next(q for bank in plain for q in bank[6] if q[1] == kind)
+    change(question)
+    return plain
+
+
+@pytest.mark.parametrize(
+    "kind, change",
+    [
+        ("choice", lambda q: q.__setitem__(5, q[5] + [["another wrong choice", False]] * 40)),
+        ("choice", lambda q: q.__setitem__(5, [c for c in q[5] if c[1]] + [c for c in q[5] if not c[1]][:1])),
+        ("cloze", lambda q: q.__setitem__(3, "A cloze with nothing hidden.")),
+        ("behavioural", lambda q: q.__setitem__(7, [])),
+    ],
+    ids=["40 choices", "2 choices", "cloze without a deletion", "behavioural without follow-ups"],
+)
+def test_bank_cache_entries_a_bank_file_could_not_hold_are_a_miss(banks, kind, change):
+    """What the bank checker refuses in a file, the cache reader refuses in an entry
+    (40 choices ran out of choice letters and crashed the guide)."""
+    assert banks_from_plain(banks_to_plain(banks), _bank_paths()) is not None
+    assert banks_from_plain(_forge(banks_to_plain(banks), kind, change), _bank_paths()) is None
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.one_of(st.binary(max_size=500), json_values.map(lambda value: json.dumps(value).encode())))
 def test_random_render_cache_entries_never_reach_the_output(monkeypatch_session_cache, data):
