@@ -165,7 +165,9 @@ _LATIN_CODECS = frozenset(
     "ascii utf_8 latin_1 cp1250 cp1252 cp1254 cp1257 cp850 cp437 iso8859_2 iso8859_3 iso8859_4 iso8859_9 "
     "iso8859_10 iso8859_13 iso8859_14 iso8859_15 iso8859_16 mac_roman mac_latin2 mac_iceland mac_turkish".split()
 )
-_MESS_SAMPLE = 16384  # bytes of the posting read as Windows-1252 to compare with the detector's guess
+_UNUSUAL_SAMPLE = 32768  # bytes of a posting's non-ASCII lines its charset is guessed from
+_GUESSES = 5  # the detector's guesses compared with Windows-1252
+_NON_ASCII_LINE = re.compile(rb"[^\n]*[\x80-\xff][^\n]*")
 _STDIN_CLOSED = "standard input is closed; pipe the posting in (prep build - < posting.txt) or give a file"
 _COMPANY_PATTERNS = (
     re.compile(r"^(?:company|employer|unternehmen|компания)\s*:\s*(?P<name>[^,;|]{2,60})$", re.I),
@@ -335,15 +337,17 @@ def _detected_codec(raw: bytes) -> str:
     from charset_normalizer import from_bytes  # only non-UTF-8 postings pay for the import
     from charset_normalizer.md import mess_ratio
 
-    sample = raw[:262144]
-    best = from_bytes(sample).best()
-    if best is None or best.encoding in _LATIN_CODECS:
+    # Only the lines with non-ASCII bytes tell charsets apart: a long English preamble
+    # would otherwise make a Latin code page look best for Russian or Japanese.
+    unusual = b"\n".join(_NON_ASCII_LINE.findall(raw[:262144]))[:_UNUSUAL_SAMPLE]
+    guesses = [guess.encoding for guess in from_bytes(unusual)]
+    if not guesses or guesses[0] in _LATIN_CODECS:
         return "cp1252"
-    # On a short text the detector may prefer a CJK reading of German or French; when
-    # Windows-1252 reads at least as cleanly by the detector's own measure, it wins.
-    if mess_ratio(sample[:_MESS_SAMPLE].decode("cp1252", "replace"), maximum_threshold=1.0) <= best.chaos:
-        return "cp1252"
-    return best.encoding
+    # The first guess can still be wrong (a short German posting read as Big5): the
+    # detector's own measure of mess decides among its top guesses and Windows-1252,
+    # which wins a tie.
+    candidates = ["cp1252", *guesses[:_GUESSES]]
+    return min(candidates, key=lambda codec: mess_ratio(unusual.decode(codec, "replace"), maximum_threshold=1.0))
 
 
 def _known_binary(raw: bytes) -> str | None:

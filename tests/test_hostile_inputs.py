@@ -682,3 +682,22 @@ def test_decode_never_raises_anything_but_a_posting_error_on_boms():
                 decode(bom + tail)
             except PostingError:
                 pass
+
+
+ENGLISH_PREAMBLE = "We build reliable systems with Kafka and PostgreSQL for our customers.\n" * 300
+
+
+@pytest.mark.parametrize(
+    "text, codec",
+    [
+        (ENGLISH_PREAMBLE + JAPANESE, "shift_jis"),
+        (ENGLISH_PREAMBLE + RUSSIAN, "cp1251"),
+        (ENGLISH_PREAMBLE + RUSSIAN, "koi8_r"),
+        (ENGLISH_PREAMBLE + "Anforderungen\n- Größe: Kafka für Daten, Übergabe an Teams\n", "cp1252"),
+    ],
+    ids=["shift_jis", "cp1251", "koi8-r", "windows-1252"],
+)
+def test_an_undeclared_charset_is_found_after_a_long_ascii_preamble(text, codec):
+    """20 KB of English before the first non-ASCII byte (a page's head, a pasted intro)
+    must not make a Latin code page look best for Japanese or Russian."""
+    assert decode(text.encode(codec)) == text
