@@ -157,9 +157,12 @@ def _plan_request(days, interview, cards, whole_banks, per_day, levels=(), max_p
 
 
 def _out_folder(_context: click.Context, _parameter: click.Parameter, value: str) -> Path:
-    # An empty --out would mean the current folder: more likely a shell variable left unset.
+    # An empty --out would mean the current folder (more likely a shell variable left
+    # unset), and `-` a folder named "-" (more likely a wish for standard output).
     if not value.strip():
-        raise click.BadParameter("is empty; give a folder (the default is decks)")
+        raise click.BadParameter("is empty or only spaces; give a folder (the default is decks)")
+    if value == "-":
+        raise click.BadParameter("prep writes a deck folder, not standard output; give a folder (the default is decks)")
     return Path(value)
 
 

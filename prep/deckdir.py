@@ -248,7 +248,7 @@ def read_previous_deck(path: Path) -> PreviousDeck:
         if not MIN_MOD <= mod <= latest or len(guid) > 64:
             continue
         notes[guid] = DeckNote(guid, model_id, mod, tuple(fields.split("\x1f")), tuple(tags.split()))
-    return PreviousDeck(notes, _note_types(models))
+    return PreviousDeck(notes, _note_types(models, latest))
 
 
 def _give_up_after(steps: int):
@@ -266,7 +266,7 @@ def _models_json(connection: sqlite3.Connection) -> object:
     return row[0] if row else None
 
 
-def _note_types(models_json: object) -> dict[int, tuple[str, int]]:
+def _note_types(models_json: object, latest: int) -> dict[int, tuple[str, int]]:
     try:
         models = json.loads(models_json) if isinstance(models_json, str) else {}
         signatures = {}
@@ -275,7 +275,7 @@ def _note_types(models_json: object) -> dict[int, tuple[str, int]]:
             templates = [(template["qfmt"], template["afmt"]) for template in model["tmpls"]]
             if all(isinstance(v, str) for v in [*fields, *(t for pair in templates for t in pair), model["css"]]):
                 mod = model["mod"]
-                if isinstance(mod, int) and MIN_MOD <= mod <= time.time() + MAX_MOD_AHEAD:
+                if isinstance(mod, int) and MIN_MOD <= mod <= latest:
                     signatures[int(model["id"])] = (note_type_signature(fields, templates, model["css"]), mod)
         return signatures
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError):
@@ -333,11 +333,17 @@ def check_ownership(out_dir: Path, name: str, source: str, named_by_user: bool) 
         return
     if named_by_user and manifest.name != name:
         raise OutputError(f"{out_dir} holds the deck of {manifest.name!r}; choose another --name")
-    if not named_by_user and (manifest.name, manifest.source) != (name, source):
+    if not named_by_user and (manifest.name != name or not _same_source(manifest.source, source)):
         raise OutputError(
             f"{out_dir} holds the deck of {manifest.name!r} (from {manifest.source}); "
             f"give this posting its own folder with --name, or pass --name {name!r} to replace it"
         )
+
+
+def _same_source(recorded: str, source: str) -> bool:
+    """Whether a manifest's source is this posting's. Decks built by development versions
+    of prep recorded a file as typed; such a path is read from the current folder."""
+    return recorded == source or (recorded != "-" and "://" not in recorded and os.path.abspath(recorded) == source)
 
 
 @contextlib.contextmanager

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import re
 import time
 from dataclasses import dataclass, replace
@@ -149,14 +148,7 @@ class _Prepared:
 
     @property
     def source(self) -> str:
-        """The posting's source as the manifest records it: a file by its absolute path, so
-        rebuilding it from another folder, or through another relative path, is the same
-        posting (and may replace its deck)."""
-        parts = [
-            part if part == "-" or "://" in part else os.path.abspath(part)
-            for part in self.report.posting.source.split(" + ")
-        ]
-        return clip(for_terminal(" + ".join(parts)), MAX_SOURCE)
+        return clip(for_terminal(self.report.posting.source), MAX_SOURCE)
 
 
 def merge_postings(postings: list[Posting]) -> Posting:

@@ -246,9 +246,14 @@ def read_posting(source: str, stdin: BinaryIO | None = None) -> Posting:
         download = fetch(source, MAX_POSTING_BYTES)
         _check_size(download.body, printable(download.url))
         return parse_posting(decode(download.body, name, declared=download.charset), printable(download.url))
-    raw = _read_stdin(stdin) if source == "-" else _read_file(source, name)
-    _check_size(raw, name)
-    return parse_posting(decode(raw, name), name)
+    if source == "-":
+        raw = _read_stdin(stdin)
+        _check_size(raw, name)
+        return parse_posting(decode(raw, name), name)
+    raw = _read_file(source, name)
+    # A file is named by its absolute path: the same posting, reached from another folder
+    # or through another relative path, is the same source (and may replace its deck).
+    return parse_posting(decode(raw, name), printable(os.path.abspath(source)))
 
 
 def parse_posting(text: str, source: str = "<text>") -> Posting:

@@ -194,7 +194,8 @@ def test_name_with_several_postings_needs_merge(write):
     [
         (["-", "-", "--merge"], "standard input (-) can be read only once"),
         ([str(EXAMPLE_POSTING), "--out", ""], "Invalid value for '--out': is empty"),
-        ([str(EXAMPLE_POSTING), "--out", " "], "Invalid value for '--out': is empty"),
+        ([str(EXAMPLE_POSTING), "--out", " "], "Invalid value for '--out': is empty or only spaces"),
+        ([str(EXAMPLE_POSTING), "--out", "-"], "Invalid value for '--out': prep writes a deck folder, not standard"),
     ],
 )
 def test_build_arguments_that_cannot_be_meant_are_usage_errors(tmp_path, monkeypatch, args, message):

@@ -249,13 +249,20 @@ def test_same_folder_for_another_posting_is_refused(tmp_path, write):
 
 
 def test_the_same_posting_rebuilds_through_any_path(tmp_path, write, monkeypatch):
-    posting = write("postings/job.txt", "Requirements\n- Apache Kafka in production\n")
+    posting = write("postings/C + Go.txt", "Requirements\n- Apache Kafka in production\n")
     out = tmp_path / "out"
     build(str(posting), "--out", str(out))
     monkeypatch.chdir(tmp_path / "postings")
-    build("job.txt", "--out", str(out), "--cards", "5")
-    manifest = json.loads((out / "job" / "prep-manifest.json").read_text())
-    assert manifest["source"] == str(posting) and len(manifest["plan"]) == 5
+    build("C + Go.txt", "--out", str(out), "--cards", "5")
+    monkeypatch.chdir(out)
+    build("../postings/C + Go.txt", "--out", str(out), "--cards", "6")
+    manifest_path = out / "c-go" / "prep-manifest.json"
+    manifest = json.loads(manifest_path.read_text())
+    assert manifest["source"] == str(posting) and len(manifest["plan"]) == 6
+    # A deck built by a development version recorded the file as typed.
+    manifest_path.write_text(json.dumps({**manifest, "source": "C + Go.txt"}))
+    monkeypatch.chdir(tmp_path / "postings")
+    build("C + Go.txt", "--out", str(out), "--cards", "7")
 
 
 def test_a_folder_prep_did_not_write_is_never_replaced(tmp_path, write):
@@ -449,16 +456,22 @@ def test_a_planted_future_modification_time_is_not_kept(tmp_path):
     connection.deserialize(database)
     future = int(time.time()) + 10 * 365 * 24 * 3600
     connection.execute("update notes set mod = ?", (future,))
+    models = json.loads(connection.execute("select models from col").fetchone()[0])
+    for model in models.values():
+        model["mod"] = future
+    connection.execute("update col set models = ?", (json.dumps(models),))
     connection.commit()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("collection.anki2", connection.serialize())
     apkg.write_bytes(buffer.getvalue())
-    assert read_previous_deck(apkg).notes == {}
+    assert read_previous_deck(apkg).notes == {} and read_previous_deck(apkg).note_types == {}
 
     build(str(EXAMPLE_POSTING), "--out", str(out), "--cards", "10")
     with zipfile.ZipFile(apkg) as archive:
         connection = sqlite3.connect(":memory:")
         connection.deserialize(archive.read("collection.anki2"))
     mods = [row[0] for row in connection.execute("select mod from notes")]
+    models = json.loads(connection.execute("select models from col").fetchone()[0])
+    mods += [model["mod"] for model in models.values()]
     assert mods and max(mods) <= time.time() + 1
