@@ -421,8 +421,8 @@ def _quote(line: str, limit: int = MAX_QUOTE) -> str:
 def best_evidence(question: Question, evidence: tuple[str, ...] | list[str]) -> str:
     """The posting line that best fits this question: most words in common with the
     question and its answer, the topic's strongest line on a tie ("" without evidence)."""
-    if not evidence:
-        return ""
+    if len(evidence) < 2:
+        return evidence[0] if evidence else ""
     wanted = _content_words(f"{question.question} {question.answer}")
     return max(enumerate(evidence), key=lambda pair: (len(_content_words(pair[1]) & wanted), -pair[0]))[1]
 
