@@ -32,7 +32,7 @@ from prep.cli import main
 from prep.history import load_history
 from prep.untrusted import CONTROL_CHARACTERS
 
-from .conftest import EXAMPLE_POSTING, FIXTURES
+from .conftest import EXAMPLE_POSTING, FIXTURES, write_file
 
 WIDGETS = (FIXTURES / "good" / "widgets.yaml").read_text()
 WIDGET_POSTING = "Widget Engineer at Acme\nRequirements\n- Years of widget experience\n- The gizmo framework\n"
@@ -62,13 +62,7 @@ class Env:
     input: str | None = None
 
     def file(self, name: str, content: str | bytes) -> Path:
-        path = self.tmp / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8")
-        return path
+        return write_file(self.tmp / name, content)
 
     def bank(self, text: str, name: str = "widgets.yaml") -> Path:
         self.file(f"banks/{name}", text)
